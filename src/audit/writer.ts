@@ -1,0 +1,119 @@
+import type { Logger } from 'pino'
+import type { NewAuditRow, Store } from '../store/index.ts'
+import { capParams } from './caps.ts'
+import { AuditFailureLog } from './failure-log.ts'
+import { AuditSpool } from './spool.ts'
+import { isAuditAction, isAuditResult, isClientKind } from './vocabulary.ts'
+
+export interface AuditEntry {
+  action: string
+  result: string
+  user_id?: string | null
+  user_email?: string | null
+  resource?: string | null
+  params?: Record<string, unknown> | null
+  params_before?: Record<string, unknown> | null
+  duration_ms?: number | null
+  client_ip?: string | null
+  client_kind: string
+  correlation_id: string
+  timestamp?: string
+}
+
+const MAX_BATCH = 500
+
+interface Pending {
+  row: NewAuditRow
+  done: () => void
+}
+
+/**
+ * The one audit writer. record() resolves once the row is durable (committed to the store, or fsync'd to
+ * the spool when the store refuses it), so callers can await it before answering a request.
+ *
+ * Group commit: while one batch is being committed, new rows queue up and go together in the next
+ * transaction, so under load the store sees one commit per batch instead of one per request. The queue
+ * only ever holds rows whose callers are still waiting; it is not a cache.
+ */
+export class AuditWriter {
+  private queue: Pending[] = []
+  private flushing = false
+  readonly failures: AuditFailureLog
+  readonly spool: AuditSpool
+
+  constructor(
+    private store: Store,
+    stateDir: string,
+    private log: Logger,
+  ) {
+    this.failures = new AuditFailureLog(`${stateDir}/audit-failures.ndjson`)
+    this.spool = new AuditSpool(`${stateDir}/audit-spool.ndjson`)
+  }
+
+  /** Validates and queues one row; resolves when it is durable. Never rejects for store trouble. */
+  record(entry: AuditEntry): Promise<void> {
+    if (!isAuditAction(entry.action)) throw new Error(`audit: action outside the vocabulary: ${entry.action}`)
+    if (!isAuditResult(entry.result)) throw new Error(`audit: result outside the vocabulary: ${entry.result}`)
+    if (!isClientKind(entry.client_kind)) throw new Error(`audit: unknown client_kind: ${entry.client_kind}`)
+    const row: NewAuditRow = {
+      timestamp: entry.timestamp ?? new Date().toISOString(),
+      user_id: entry.user_id ?? null,
+      user_email: entry.user_email ?? null,
+      action: entry.action,
+      resource: entry.resource ? (capParams(entry.resource) as string) : null,
+      params: entry.params ? (capParams(entry.params) as Record<string, unknown>) : null,
+      params_before: entry.params_before ? (capParams(entry.params_before) as Record<string, unknown>) : null,
+      result: entry.result,
+      duration_ms: entry.duration_ms === undefined || entry.duration_ms === null ? null : Math.round(entry.duration_ms * 1000) / 1000,
+      client_ip: entry.client_ip ?? null,
+      client_kind: entry.client_kind,
+      correlation_id: entry.correlation_id,
+    }
+    return new Promise((done) => {
+      this.queue.push({ row, done })
+      if (!this.flushing) void this.flush()
+    })
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH)
+        const rows = batch.map((p) => p.row)
+        try {
+          await this.store.audit.insertMany(rows)
+        } catch (e) {
+          const message = e instanceof Error ? e.message : String(e)
+          this.log.error({ err: message, rows: rows.length }, 'audit write failed; rows spooled for retry')
+          this.failures.record(new Date(), rows.length, message)
+          try {
+            this.spool.append(rows)
+          } catch (spoolErr) {
+            this.log.fatal({ err: String(spoolErr), rows }, 'audit rows could neither be stored nor spooled')
+          }
+        }
+        for (const p of batch) p.done()
+      }
+    } finally {
+      this.flushing = false
+    }
+  }
+
+  /** Moves spooled rows back into the store; called at start and periodically. */
+  async replaySpool(): Promise<number> {
+    try {
+      const n = await this.spool.replay((rows) => this.store.audit.insertMany(rows))
+      if (n) this.log.info({ rows: n }, 'replayed spooled audit rows')
+      return n
+    } catch (e) {
+      this.log.warn({ err: String(e) }, 'audit spool replay failed; will retry')
+      return 0
+    }
+  }
+
+  /** Resolves when everything queued so far is durable. */
+  async drain(): Promise<void> {
+    while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5))
+  }
+}

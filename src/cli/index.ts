@@ -1,0 +1,102 @@
+import { Command, CommanderError, Option } from 'commander'
+import { VERSION } from '../version.ts'
+import { loadCliEnv, loadConfig, ConfigError } from '../config.ts'
+import { apiClient, CliError } from './client.ts'
+import { resolveTarget } from './settings.ts'
+import { printJson, printTable } from './output.ts'
+import { login } from './commands/login.ts'
+import { addUser, listUsers } from './commands/admin-users.ts'
+
+/**
+ * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
+ * the exit codes: 0 on success, 1 with a one-line message for expected failures, 2 for usage errors.
+ */
+export function buildProgram(): Command {
+  const env = loadCliEnv()
+  const client = () => {
+    const t = resolveTarget(env)
+    return apiClient(t.url, t.token)
+  }
+  const program = new Command('agnes')
+    .description('Agnes: tables, SQL, sessions and feedback for analysts working through Claude Code')
+    .version(VERSION, '-V, --version')
+    .showSuggestionAfterError()
+    .exitOverride()
+
+  program
+    .command('serve')
+    .description('start the Agnes server (configured by AGNES_* environment variables)')
+    .action(async () => {
+      const { startServer } = await import('../main.ts')
+      const config = loadConfig()
+      const server = await startServer(config)
+      const stop = async (signal: string) => {
+        server.svc.log.info({ signal }, 'shutting down')
+        await server.stop()
+        process.exit(0)
+      }
+      process.once('SIGINT', () => void stop('SIGINT'))
+      process.once('SIGTERM', () => void stop('SIGTERM'))
+      await new Promise(() => {}) // serve until a signal arrives
+    })
+
+  program
+    .command('login')
+    .description('save the server URL and your personal access token for later commands')
+    .option('--url <url>', 'the Agnes server, e.g. http://127.0.0.1:8000')
+    .option('--token <token>', 'a personal access token')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const out = await login(env, opts)
+      if (opts.json) printJson(out)
+      else process.stdout.write(`Logged in to ${out.url} as ${out.email}${out.is_admin ? ' (admin)' : ''}. Saved in ${out.config_file}\n`)
+    })
+
+  const admin = program.command('admin').description('admin commands')
+  const users = admin.command('users').description('manage users')
+  users
+    .command('add <email>')
+    .description("create a user and print their first personal access token")
+    .option('--admin', 'make the user an admin')
+    .option('--name <name>', 'display name')
+    .option('--json', 'print JSON')
+    .action(async (email: string, opts) => {
+      const out = await addUser(client(), email, opts)
+      if (opts.json) printJson(out)
+      else process.stdout.write(`Created ${out.user.email}${out.user.is_admin ? ' (admin)' : ''} [${out.user.id}]\nToken (shown once): ${out.token}\n`)
+    })
+  users
+    .command('list')
+    .description('list users')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const rows = await listUsers(client())
+      if (opts.json) printJson(rows)
+      else printTable(rows, ['id', 'email', 'username', 'name', 'is_admin'])
+    })
+
+  return program
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync(argv)
+    return 0
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit through here with code 0
+      return e.exitCode === 0 ? 0 : 2
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`agnes: ${e.message}\n`)
+      return e.exitCode
+    }
+    if (e instanceof ConfigError) {
+      process.stderr.write(`agnes: ${e.message}\n`)
+      return 2
+    }
+    process.stderr.write(`agnes: unexpected error: ${e instanceof Error ? e.stack ?? e.message : String(e)}\nThis is a bug; please report it with the command you ran.\n`)
+    return 1
+  }
+}

@@ -1,0 +1,102 @@
+import { resolve, join } from 'node:path'
+import { homedir } from 'node:os'
+import { z } from 'zod'
+
+/**
+ * The only module that reads process.env. Everything else receives a Config.
+ * Invalid settings are collected and reported together, so an operator fixes them in one pass.
+ */
+export interface Config {
+  dataDir: string
+  stateDir: string
+  host: string
+  port: number
+  databaseUrl: string | null
+  workers: number
+  scheduler: boolean
+  bootstrapToken: string | null
+  sourceDirs: string[]
+  telegram: { botToken: string | null; apiBase: string }
+  posthog: { apiKey: string | null; host: string | null }
+  logLevel: string
+  /** Largest JSON body accepted, in bytes. */
+  bodyLimitBytes: number
+}
+
+const envSchema = z.object({
+  AGNES_DATA_DIR: z.string().min(1).default('./data'),
+  AGNES_HOST: z.string().min(1).default('127.0.0.1'),
+  AGNES_PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  AGNES_DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres://').optional(),
+  AGNES_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
+  AGNES_SCHEDULER: z.enum(['on', 'off']).default('on'),
+  AGNES_BOOTSTRAP_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  AGNES_SOURCE_DIRS: z.string().optional(),
+  TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
+  TELEGRAM_API_BASE: z.string().url().default('https://api.telegram.org'),
+  POSTHOG_API_KEY: z.string().min(1).optional(),
+  POSTHOG_HOST: z.string().url().optional(),
+  AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+})
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+/** Reads and validates the server configuration from an environment (process.env by default). */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset" for every variable, as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''))
+  const parsed = envSchema.safeParse(cleaned)
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`))
+  }
+  const e = parsed.data
+  const dataDir = resolve(e.AGNES_DATA_DIR)
+  const problems: string[] = []
+  if (e.AGNES_WORKERS > 1 && !e.AGNES_DATABASE_URL) {
+    problems.push('AGNES_WORKERS: more than one worker needs AGNES_DATABASE_URL (the embedded DuckDB store allows one writing process)')
+  }
+  if (problems.length) throw new ConfigError(problems)
+  return {
+    dataDir,
+    stateDir: join(dataDir, 'state'),
+    host: e.AGNES_HOST,
+    port: e.AGNES_PORT,
+    databaseUrl: e.AGNES_DATABASE_URL ?? null,
+    workers: e.AGNES_WORKERS,
+    scheduler: e.AGNES_SCHEDULER === 'on',
+    bootstrapToken: e.AGNES_BOOTSTRAP_TOKEN ?? null,
+    sourceDirs: (e.AGNES_SOURCE_DIRS ?? join(dataDir, 'sources')).split(':').filter(Boolean).map((d) => resolve(d)),
+    telegram: { botToken: e.TELEGRAM_BOT_TOKEN ?? null, apiBase: e.TELEGRAM_API_BASE.replace(/\/+$/, '') },
+    posthog: { apiKey: e.POSTHOG_API_KEY ?? null, host: e.POSTHOG_HOST ?? null },
+    logLevel: e.AGNES_LOG_LEVEL,
+    bodyLimitBytes: 1024 * 1024,
+  }
+}
+
+/** Test and tooling helper: a full Config for a data dir, with overrides. */
+export function configForDataDir(dataDir: string, overrides: Partial<Config> = {}): Config {
+  const base = loadConfig({ AGNES_DATA_DIR: dataDir, AGNES_LOG_LEVEL: 'silent', AGNES_SCHEDULER: 'off' })
+  return { ...base, ...overrides }
+}
+
+/** Where the command line finds its server and token: AGNES_URL/AGNES_TOKEN win over the saved login file. */
+export interface CliEnv {
+  url: string | null
+  token: string | null
+  configFile: string
+  isCi: boolean
+}
+
+export function loadCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
+  const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config')
+  return {
+    url: env.AGNES_URL || null,
+    token: env.AGNES_TOKEN || null,
+    configFile: join(configHome, 'agnes', 'config.json'),
+    isCi: Boolean(env.CI),
+  }
+}

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify'
+import type { Config } from './config.ts'
+import type { Logger } from 'pino'
+import { createLogger } from './logger.ts'
+import { openStore } from './store/index.ts'
+import { AuditWriter } from './audit/index.ts'
+import { buildApp } from './web/app.ts'
+import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
+import type { Services } from './services.ts'
+
+export interface RunningServer {
+  app: FastifyInstance
+  svc: Services
+  url: string
+  stop(): Promise<void>
+}
+
+const SPOOL_REPLAY_MS = 15_000
+
+/** Boot: config → store → audit writer → app → listen. Returns a handle that stops everything cleanly. */
+export async function startServer(config: Config, opts: { log?: Logger; announce?: (line: string) => void } = {}): Promise<RunningServer> {
+  const log = opts.log ?? createLogger(config)
+  const announce = opts.announce ?? ((line: string) => process.stdout.write(line + '\n'))
+  const store = await openStore(config)
+  const audit = new AuditWriter(store, config.stateDir, log)
+  const svc: Services = { config, store, audit, log }
+  await audit.replaySpool()
+  const spoolTimer = setInterval(() => void audit.replaySpool(), SPOOL_REPLAY_MS)
+  spoolTimer.unref()
+
+  const bootstrap = await prepareBootstrap(config, store)
+  const app = await buildApp(svc)
+  await app.listen({ host: config.host, port: config.port })
+  const addr = app.server.address()
+  const port = typeof addr === 'object' && addr ? addr.port : config.port
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`
+  announce(`Agnes is listening on ${url} (data in ${config.dataDir})`)
+  if (bootstrap) {
+    announce(`No admin yet. Create the first one with the bootstrap token in ${bootstrapTokenPath(config)}:`)
+    announce(`  curl -X POST ${url}/api/auth/bootstrap -H 'Content-Type: application/json' \\`)
+    announce(`    -d "{\\"token\\": \\"$(cat ${bootstrapTokenPath(config)})\\", \\"email\\": \\"you@example.com\\", \\"password\\": \\"choose-a-password\\"}"`)
+  }
+
+  let stopped = false
+  return {
+    app,
+    svc,
+    url,
+    async stop() {
+      if (stopped) return
+      stopped = true
+      clearInterval(spoolTimer)
+      await app.close()
+      await audit.drain()
+      await store.close()
+    },
+  }
+}

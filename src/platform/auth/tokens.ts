@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto'
+import type { Store, TokenRecord, UserRecord } from '../../store/index.ts'
+import type { AuditNote, Services } from '../../services.ts'
+import { notFound } from '../../errors.ts'
+import { newPersonalToken, sha256Hex, TOKEN_PREFIX } from './secrets.ts'
+
+/** last_used_at is refreshed at most this often, so a busy token does not cost a write per request. */
+const TOUCH_EVERY_MS = 60_000
+
+export interface PublicToken {
+  id: string
+  user_id: string
+  name: string | null
+  prefix: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export function presentToken(t: TokenRecord): PublicToken {
+  return {
+    id: t.id, user_id: t.user_id, name: t.name, prefix: t.token_prefix, created_at: t.created_at,
+    expires_at: t.expires_at, last_used_at: t.last_used_at, revoked_at: t.revoked_at,
+  }
+}
+
+/** Issues a token for a user. The secret is returned once; only its hash is kept. */
+export async function createToken(
+  svc: Pick<Services, 'store'>,
+  note: AuditNote,
+  userId: string,
+  opts: { name?: string | null; expiresInDays?: number | null },
+): Promise<{ id: string; token: string; expires_at: string | null }> {
+  const user = await svc.store.users.byId(userId)
+  if (!user) throw notFound('user')
+  const token = newPersonalToken()
+  const now = new Date()
+  const rec: TokenRecord = {
+    id: randomUUID(),
+    user_id: userId,
+    name: opts.name ?? null,
+    token_hash: sha256Hex(token),
+    token_prefix: token.slice(0, TOKEN_PREFIX.length + 6),
+    created_at: now.toISOString(),
+    expires_at: opts.expiresInDays ? new Date(now.getTime() + opts.expiresInDays * 86_400_000).toISOString() : null,
+    last_used_at: null,
+    revoked_at: null,
+  }
+  await svc.store.tokens.insert(rec)
+  note.resource = `token:${rec.id}`
+  note.params = { user_id: userId, user_email: user.email, name: rec.name, expires_at: rec.expires_at }
+  return { id: rec.id, token, expires_at: rec.expires_at }
+}
+
+export async function revokeToken(svc: Pick<Services, 'store'>, note: AuditNote, id: string): Promise<PublicToken> {
+  const t = await svc.store.tokens.byId(id)
+  note.resource = `token:${id}`
+  if (!t) throw notFound('token')
+  note.params_before = presentToken(t) as unknown as Record<string, unknown>
+  const now = new Date().toISOString()
+  if (!t.revoked_at) await svc.store.tokens.revoke(id, now)
+  return presentToken({ ...t, revoked_at: t.revoked_at ?? now })
+}
+
+/** Resolves a presented bearer token to its user, or null when unknown, revoked or expired. */
+export async function authenticateToken(store: Store, raw: string): Promise<{ user: UserRecord; token: TokenRecord } | null> {
+  if (!raw.startsWith(TOKEN_PREFIX) || raw.length > 200) return null
+  const token = await store.tokens.byHash(sha256Hex(raw))
+  if (!token || token.revoked_at) return null
+  const now = Date.now()
+  if (token.expires_at && Date.parse(token.expires_at) <= now) return null
+  const user = await store.users.byId(token.user_id)
+  if (!user) return null
+  if (!token.last_used_at || now - Date.parse(token.last_used_at) > TOUCH_EVERY_MS) {
+    await store.tokens.touch(token.id, new Date(now).toISOString())
+  }
+  return { user, token }
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto'
+import type { UserRecord } from '../../store/index.ts'
+import type { Actor, AuditNote, Services } from '../../services.ts'
+import { badRequest, conflict, notFound } from '../../errors.ts'
+import { hashPassword } from '../auth/passwords.ts'
+
+export interface PublicUser {
+  id: string
+  email: string
+  username: string
+  name: string | null
+  is_admin: boolean
+  has_password: boolean
+  created_at: string
+  updated_at: string
+}
+
+export function presentUser(u: UserRecord): PublicUser {
+  return {
+    id: u.id, email: u.email, username: u.username, name: u.name, is_admin: u.is_admin,
+    has_password: Boolean(u.password_hash), created_at: u.created_at, updated_at: u.updated_at,
+  }
+}
+
+/** The folder name for a user's uploads: the e-mail's local part, made filesystem-safe and unique. */
+async function chooseUsername(svc: Pick<Services, 'store'>, email: string): Promise<string> {
+  const base =
+    email
+      .split('@')[0]
+      .toLowerCase()
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(/^[.-]+|[.-]+$/g, '')
+      .slice(0, 60) || 'user'
+  const taken = new Set(await svc.store.users.usernamesLike(base))
+  if (!taken.has(base)) return base
+  for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`
+}
+
+export interface NewUser {
+  email: string
+  name?: string | null
+  is_admin?: boolean
+  password?: string | null
+}
+
+export async function createUser(svc: Pick<Services, 'store'>, note: AuditNote, input: NewUser): Promise<PublicUser> {
+  const email = input.email.trim().toLowerCase()
+  note.params = { email, name: input.name ?? null, is_admin: Boolean(input.is_admin), with_password: Boolean(input.password) }
+  if (await svc.store.users.byEmail(email)) throw conflict(`a user with e-mail ${email} already exists`, 'email_taken', 'email')
+  const now = new Date().toISOString()
+  const user: UserRecord = {
+    id: randomUUID(),
+    email,
+    username: await chooseUsername(svc, email),
+    name: input.name ?? null,
+    is_admin: Boolean(input.is_admin),
+    password_hash: input.password ? await hashPassword(input.password) : null,
+    created_at: now,
+    updated_at: now,
+  }
+  await svc.store.users.insert(user)
+  note.resource = `user:${user.id}`
+  return presentUser(user)
+}
+
+export async function getUser(svc: Pick<Services, 'store'>, id: string): Promise<PublicUser> {
+  const u = await svc.store.users.byId(id)
+  if (!u) throw notFound('user')
+  return presentUser(u)
+}
+
+export async function listUsers(svc: Pick<Services, 'store'>): Promise<PublicUser[]> {
+  return (await svc.store.users.list()).map(presentUser)
+}
+
+export async function updateUser(
+  svc: Pick<Services, 'store'>,
+  note: AuditNote,
+  actor: Actor,
+  id: string,
+  patch: { name?: string | null; is_admin?: boolean; password?: string | null },
+): Promise<PublicUser> {
+  note.resource = `user:${id}`
+  const before = await svc.store.users.byId(id)
+  if (!before) throw notFound('user')
+  note.params_before = { ...presentUser(before) }
+  note.params = { name: patch.name, is_admin: patch.is_admin, password_changed: patch.password !== undefined }
+  if (patch.is_admin === false && before.is_admin) {
+    if (actor.user?.id === id) throw badRequest('you cannot remove your own admin rights', 'is_admin')
+    if ((await svc.store.users.countAdmins()) <= 1) throw conflict('this is the last admin', 'last_admin', 'is_admin')
+  }
+  await svc.store.users.update(
+    id,
+    {
+      name: patch.name,
+      is_admin: patch.is_admin,
+      password_hash: patch.password === undefined ? undefined : patch.password === null ? null : await hashPassword(patch.password),
+    },
+    new Date().toISOString(),
+  )
+  return getUser(svc, id)
+}
+
+export async function deleteUser(svc: Pick<Services, 'store'>, note: AuditNote, actor: Actor, id: string): Promise<void> {
+  note.resource = `user:${id}`
+  const before = await svc.store.users.byId(id)
+  if (!before) throw notFound('user')
+  note.params_before = { ...presentUser(before) }
+  if (actor.user?.id === id) throw badRequest('you cannot delete yourself', 'id')
+  if (before.is_admin && (await svc.store.users.countAdmins()) <= 1) throw conflict('this is the last admin', 'last_admin')
+  await svc.store.users.delete(id)
+}

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino'
+import type { Config } from './config.ts'
+import type { Store } from './store/index.ts'
+import type { AuditWriter } from './audit/index.ts'
+import type { ClientKind } from './audit/index.ts'
+
+/** What every capability receives: configuration, the store, the audit writer and a logger. */
+export interface Services {
+  config: Config
+  store: Store
+  audit: AuditWriter
+  log: Logger
+}
+
+/** The person (or system part) acting. */
+export interface Actor {
+  user: { id: string; email: string; username: string; name: string | null; is_admin: boolean } | null
+  via: 'token' | 'session' | 'system' | 'scheduler'
+  tokenId?: string
+  clientKind: ClientKind
+}
+
+/**
+ * What a capability tells the audit row of the current request: the resource it touched, params worth
+ * keeping, the prior state for mutations, and a result other than the default one derived from the status.
+ */
+export interface AuditNote {
+  /** Overrides the route's action where one route records two outcomes (auth.login vs auth.login_failed). */
+  action?: string
+  resource?: string | null
+  params?: Record<string, unknown> | null
+  params_before?: Record<string, unknown> | null
+  result?: string
+}

@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import {
+  DuckDBInstance,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBListValue,
+  DuckDBDecimalValue,
+  type DuckDBConnection,
+} from '@duckdb/node-api'
+import type { Db, Row } from '../db.ts'
+import { duckdbDialect } from './dialect.ts'
+
+/** Converts DuckDB values to the plain JS shapes repositories expect. */
+function toJs(v: unknown): unknown {
+  if (v === null || v === undefined) return null
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()
+  if (v instanceof DuckDBTimestampTZValue || v instanceof DuckDBTimestampValue) {
+    return new Date(Number(v.micros / 1000n)).toISOString()
+  }
+  if (v instanceof DuckDBDecimalValue) return v.toDouble()
+  if (v instanceof DuckDBListValue) return v.items.map(toJs)
+  return v
+}
+
+/**
+ * A small pool of connections to one DuckDB file. Every statement checks a connection out exclusively,
+ * because a connection shares transaction state: two async callers on one connection would leak into
+ * each other's BEGIN…COMMIT.
+ */
+class Pool {
+  private idle: DuckDBConnection[] = []
+  private waiters: Array<(c: DuckDBConnection) => void> = []
+  constructor(private conns: DuckDBConnection[]) {
+    this.idle = [...conns]
+  }
+  async acquire(): Promise<DuckDBConnection> {
+    const c = this.idle.pop()
+    if (c) return c
+    return new Promise((resolve) => this.waiters.push(resolve))
+  }
+  release(c: DuckDBConnection) {
+    const w = this.waiters.shift()
+    if (w) w(c)
+    else this.idle.push(c)
+  }
+  closeAll() {
+    for (const c of this.conns) c.closeSync()
+  }
+}
+
+async function runOn(conn: DuckDBConnection, sql: string, params: unknown[] = []): Promise<Row[]> {
+  const reader = params.length
+    ? await conn.runAndReadAll(sql, params as never)
+    : await conn.runAndReadAll(sql)
+  const names = reader.columnNames()
+  return reader.getRows().map((r) => {
+    const o: Row = {}
+    for (let i = 0; i < names.length; i++) o[names[i]] = toJs(r[i])
+    return o
+  })
+}
+
+async function changedOn(conn: DuckDBConnection, sql: string, params: unknown[] = []): Promise<number> {
+  const result = params.length ? await conn.run(sql, params as never) : await conn.run(sql)
+  return Number(result.rowsChanged)
+}
+
+/** A Db bound to one connection already inside a transaction. */
+function txDb(conn: DuckDBConnection): Db {
+  const db: Db = {
+    dialect: duckdbDialect,
+    all: async <T>(sql: string, params?: unknown[]) => (await runOn(conn, sql, params)) as T[],
+    one: async <T>(sql: string, params?: unknown[]) => (await runOn(conn, sql, params))[0] as T | undefined,
+    run: (sql, params) => changedOn(conn, sql, params),
+    transaction: (fn) => fn(db), // already inside one: DuckDB has no nested transactions
+    close: async () => {},
+  }
+  return db
+}
+
+export interface DuckDbHandle extends Db {
+  readonly instance: DuckDBInstance
+}
+
+/** Opens (creating when missing) the DuckDB file at path, or ':memory:'. */
+export async function openDuckDb(path: string, poolSize = 4): Promise<DuckDbHandle> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const instance = await DuckDBInstance.create(path)
+  const conns: DuckDBConnection[] = []
+  for (let i = 0; i < poolSize; i++) conns.push(await instance.connect())
+  const pool = new Pool(conns)
+  const withConn = async <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
+    const c = await pool.acquire()
+    try {
+      return await fn(c)
+    } finally {
+      pool.release(c)
+    }
+  }
+  let closed = false
+  return {
+    instance,
+    dialect: duckdbDialect,
+    all: <T>(sql: string, params?: unknown[]) => withConn(async (c) => (await runOn(c, sql, params)) as T[]),
+    one: <T>(sql: string, params?: unknown[]) => withConn(async (c) => (await runOn(c, sql, params))[0] as T | undefined),
+    run: (sql, params) => withConn((c) => changedOn(c, sql, params)),
+    transaction: <T>(fn: (tx: Db) => Promise<T>) =>
+      withConn(async (c) => {
+        await c.run('BEGIN TRANSACTION')
+        try {
+          const out = await fn(txDb(c))
+          await c.run('COMMIT')
+          return out
+        } catch (e) {
+          await c.run('ROLLBACK').catch(() => {})
+          throw e
+        }
+      }),
+    close: async () => {
+      if (closed) return
+      closed = true
+      pool.closeAll()
+      instance.closeSync()
+    },
+  }
+}

@@ -1,0 +1,64 @@
+import { join } from 'node:path'
+import type { Config } from '../config.ts'
+import type { Db } from './db.ts'
+import { openDuckDb } from './duckdb/driver.ts'
+import { duckdbMigrations } from './duckdb/migrations.ts'
+import { migrate, schemaVersion } from './migrate.ts'
+import { usersRepository } from './repositories/users.ts'
+import { tokensRepository } from './repositories/tokens.ts'
+import { webSessionsRepository } from './repositories/web-sessions.ts'
+import { groupsRepository } from './repositories/groups.ts'
+import { instanceRepository } from './repositories/instance.ts'
+import { auditRepository } from './repositories/audit.ts'
+
+export type { UserRecord } from './repositories/users.ts'
+export type { TokenRecord } from './repositories/tokens.ts'
+export type { GroupRecord, GrantRecord } from './repositories/groups.ts'
+export type { AuditRow, NewAuditRow } from './repositories/audit.ts'
+export type { WebSessionRecord } from './repositories/web-sessions.ts'
+
+/** Everything Agnes keeps, one repository per table family. Route and CLI code see only this. */
+export interface Store {
+  readonly engine: 'duckdb' | 'postgres'
+  readonly users: ReturnType<typeof usersRepository>
+  readonly tokens: ReturnType<typeof tokensRepository>
+  readonly webSessions: ReturnType<typeof webSessionsRepository>
+  readonly groups: ReturnType<typeof groupsRepository>
+  readonly instance: ReturnType<typeof instanceRepository>
+  readonly audit: ReturnType<typeof auditRepository>
+  schemaVersion(): Promise<number>
+  close(): Promise<void>
+}
+
+export function storeOver(db: Db): Store {
+  return {
+    engine: db.dialect.name,
+    users: usersRepository(db),
+    tokens: tokensRepository(db),
+    webSessions: webSessionsRepository(db),
+    groups: groupsRepository(db),
+    instance: instanceRepository(db),
+    audit: auditRepository(db),
+    schemaVersion: () => schemaVersion(db),
+    close: () => db.close(),
+  }
+}
+
+export function systemDbPath(config: Pick<Config, 'stateDir'>): string {
+  return join(config.stateDir, 'system.duckdb')
+}
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>, opts: { upTo?: number } = {}): Promise<Store> {
+  if (config.databaseUrl) {
+    throw new Error('AGNES_DATABASE_URL is set, but this build has no PostgreSQL store yet; unset it to use the embedded DuckDB store')
+  }
+  const db = await openDuckDb(systemDbPath(config))
+  try {
+    await migrate(db, duckdbMigrations, opts.upTo)
+  } catch (e) {
+    await db.close()
+    throw e
+  }
+  return storeOver(db)
+}

@@ -1,0 +1,35 @@
+import type { Db } from '../db.ts'
+
+export interface TokenRecord {
+  id: string
+  user_id: string
+  name: string | null
+  token_hash: string
+  token_prefix: string
+  created_at: string
+  expires_at: string | null
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+const COLS = 'id, user_id, name, token_hash, token_prefix, created_at, expires_at, last_used_at, revoked_at'
+
+export function tokensRepository(db: Db) {
+  return {
+    async insert(t: TokenRecord): Promise<void> {
+      await db.run(`INSERT INTO personal_access_tokens (${COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+        t.id, t.user_id, t.name, t.token_hash, t.token_prefix, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
+      ])
+    },
+    byHash: (hash: string) => db.one<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE token_hash = $1`, [hash]),
+    byId: (id: string) => db.one<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE id = $1`, [id]),
+    listForUser: (userId: string) =>
+      db.all<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE user_id = $1 ORDER BY created_at, id`, [userId]),
+    async revoke(id: string, now: string): Promise<void> {
+      await db.run(`UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, [now, id])
+    },
+    async touch(id: string, now: string): Promise<void> {
+      await db.run(`UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2`, [now, id])
+    },
+  }
+}

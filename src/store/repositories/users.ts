@@ -1,0 +1,58 @@
+import type { Db } from '../db.ts'
+
+export interface UserRecord {
+  id: string
+  email: string
+  username: string
+  name: string | null
+  is_admin: boolean
+  password_hash: string | null
+  created_at: string
+  updated_at: string
+}
+
+const COLS = 'id, email, username, name, is_admin, password_hash, created_at, updated_at'
+
+export function usersRepository(db: Db) {
+  return {
+    async insert(u: UserRecord): Promise<void> {
+      await db.run(`INSERT INTO users (${COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, [
+        u.id, u.email, u.username, u.name, u.is_admin, u.password_hash, u.created_at, u.updated_at,
+      ])
+    },
+    byId: (id: string) => db.one<UserRecord>(`SELECT ${COLS} FROM users WHERE id = $1`, [id]),
+    byEmail: (email: string) => db.one<UserRecord>(`SELECT ${COLS} FROM users WHERE lower(email) = lower($1)`, [email]),
+    byUsername: (username: string) => db.one<UserRecord>(`SELECT ${COLS} FROM users WHERE username = $1`, [username]),
+    async usernamesLike(prefix: string): Promise<string[]> {
+      const rows = await db.all<{ username: string }>(`SELECT username FROM users WHERE username LIKE $1`, [`${prefix}%`])
+      return rows.map((r) => r.username)
+    },
+    list: () => db.all<UserRecord>(`SELECT ${COLS} FROM users ORDER BY created_at, id`),
+    async countAdmins(): Promise<number> {
+      const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM users WHERE is_admin`)
+      return r?.n ?? 0
+    },
+    async update(id: string, patch: { name?: string | null; is_admin?: boolean; password_hash?: string | null }, now: string) {
+      const sets: string[] = []
+      const params: unknown[] = []
+      for (const [k, v] of Object.entries(patch)) {
+        if (v === undefined) continue
+        params.push(v)
+        sets.push(`${k} = $${params.length}`)
+      }
+      params.push(now)
+      sets.push(`updated_at = $${params.length}`)
+      params.push(id)
+      await db.run(`UPDATE users SET ${sets.join(', ')} WHERE id = $${params.length}`, params)
+    },
+    /** Removes the user and everything that only exists for them, in one transaction. */
+    async delete(id: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        await tx.run(`DELETE FROM personal_access_tokens WHERE user_id = $1`, [id])
+        await tx.run(`DELETE FROM web_sessions WHERE user_id = $1`, [id])
+        await tx.run(`DELETE FROM user_group_members WHERE user_id = $1`, [id])
+        await tx.run(`DELETE FROM users WHERE id = $1`, [id])
+      })
+    },
+  }
+}

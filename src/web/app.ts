@@ -1,0 +1,46 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import formbody from '@fastify/formbody'
+import type { Services } from '../services.ts'
+import { registerRoute, type RouteSpec } from './route.ts'
+import { requestContext } from './plugins/request-context.ts'
+import { auditHook } from './plugins/audit-hook.ts'
+import { errorHandling } from './plugins/errors.ts'
+import { healthRoutes } from './routes/health.ts'
+import { authRoutes } from './routes/auth.ts'
+import { userRoutes } from './routes/users.ts'
+import { groupRoutes } from './routes/groups.ts'
+import { instanceRoutes } from './routes/instance.ts'
+import { pageRoutes } from './routes/pages.ts'
+import { docsRoutes } from './routes/docs.ts'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route spec registered, for the OpenAPI description and the route-enumerating tests. */
+    agnesRoutes: RouteSpec[]
+  }
+}
+
+/** Builds the HTTP app (without listening), so tests can use inject() or listen on a free port. */
+export async function buildApp(svc: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: svc.log as unknown as FastifyBaseLogger,
+    bodyLimit: svc.config.bodyLimitBytes,
+    // Per-request log lines only when debugging: the audit log already records every request.
+    logController: new LogController({ disableRequestLogging: svc.config.logLevel !== 'debug' && svc.config.logLevel !== 'trace' }),
+    genReqId: () => '', // correlation ids are ours (X-Correlation-Id), set in requestContext
+    routerOptions: { ignoreTrailingSlash: true },
+  })
+  await app.register(formbody, { bodyLimit: svc.config.bodyLimitBytes })
+  requestContext(app, svc)
+  auditHook(app, svc)
+  errorHandling(app)
+
+  const specs: RouteSpec[] = [
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...pageRoutes,
+  ]
+  specs.push(...docsRoutes(() => specs))
+  app.decorate('agnesRoutes', specs)
+  for (const s of specs) registerRoute(app, svc, s)
+  app.get('/activity-center', { config: {} }, async (_req, reply) => reply.redirect('/admin/activity', 308))
+  return app
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import { defineRoute } from '../route.ts'
+import { noQuery } from './schemas.ts'
+import { getInstanceConfig, getTemplate, listTemplates, setTemplate, updateInstanceConfig } from '../../platform/instance/index.ts'
+
+const configKey = z.string().regex(/^[a-z][a-z0-9_.]{0,99}$/, 'keys are lower-case words joined by _ or .')
+const templateName = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'names are lower-case words joined by _ . or -') })
+
+export const instanceRoutes = [
+  defineRoute({
+    method: 'GET', url: '/api/admin/config', auth: 'admin', action: 'instance_config.read', tag: 'instance',
+    summary: 'Instance-wide settings.',
+    query: noQuery,
+    handler: async ({ svc }) => ({ config: await getInstanceConfig(svc) }),
+  }),
+  defineRoute({
+    method: 'PATCH', url: '/api/admin/config', auth: 'admin', action: 'instance_config.update', tag: 'instance',
+    summary: 'Set settings: {"key": value, …}; null removes a key. Previous values are audited.',
+    query: noQuery,
+    body: z.record(configKey, z.json()).refine((v) => Object.keys(v).length > 0 && Object.keys(v).length <= 100, 'give between 1 and 100 keys'),
+    handler: async ({ svc, note, actor, body }) => ({ config: await updateInstanceConfig(svc, note, actor, body) }),
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/templates', auth: 'admin', action: 'instance_template.list', tag: 'instance',
+    summary: 'Named text templates (e.g. the setup prompt analysts receive).',
+    query: noQuery,
+    handler: async ({ svc }) => ({ rows: await listTemplates(svc), next_cursor: null }),
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/templates/:name', auth: 'admin', action: 'instance_template.read', tag: 'instance',
+    summary: 'One template.',
+    params: templateName, query: noQuery,
+    handler: async ({ svc, note, params }) => {
+      note.resource = `instance_template:${params.name}`
+      return getTemplate(svc, params.name)
+    },
+  }),
+  defineRoute({
+    method: 'PUT', url: '/api/admin/templates/:name', auth: 'admin', action: 'instance_template.set', tag: 'instance',
+    summary: 'Create or replace a template: {"content"}.',
+    params: templateName, query: noQuery, body: z.strictObject({ content: z.string().max(200_000) }),
+    handler: async ({ svc, note, actor, params, body }) => setTemplate(svc, note, actor, params.name, body.content),
+  }),
+]

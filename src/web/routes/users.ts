@@ -1,0 +1,94 @@
+import { z } from 'zod'
+import { defineRoute } from '../route.ts'
+import { idParam, email, displayName, password, noQuery } from './schemas.ts'
+import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../platform/users/index.ts'
+import { createToken, presentToken, revokeToken } from '../../platform/auth/tokens.ts'
+import { notFound } from '../../errors.ts'
+
+const newToken = z.strictObject({
+  name: displayName.optional(),
+  expires_in_days: z.number().int().min(1).max(3650).optional(),
+})
+
+export const userRoutes = [
+  defineRoute({
+    method: 'POST', url: '/api/admin/users', auth: 'admin', action: 'user.create', tag: 'users', status: 201,
+    summary: 'Create a user. A taken e-mail is a 409.',
+    query: noQuery,
+    body: z.strictObject({ email, name: displayName.optional(), is_admin: z.boolean().optional(), password: password.optional() }),
+    handler: async ({ svc, note, body }) => {
+      const u = await createUser(svc, note, body)
+      return { id: u.id, email: u.email, name: u.name, is_admin: u.is_admin, username: u.username }
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/users', auth: 'admin', action: 'user.list', tag: 'users',
+    summary: 'All users.',
+    query: noQuery,
+    handler: async ({ svc, note }) => {
+      const rows = await listUsers(svc)
+      note.params = { count: rows.length }
+      return { rows, next_cursor: null }
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/users/:id', auth: 'admin', action: 'user.read', tag: 'users',
+    summary: 'One user with their tokens (never the secrets).',
+    params: idParam, query: noQuery,
+    handler: async ({ svc, note, params }) => {
+      note.resource = `user:${params.id}`
+      const user = await getUser(svc, params.id)
+      return { ...user, tokens: (await svc.store.tokens.listForUser(params.id)).map(presentToken) }
+    },
+  }),
+  defineRoute({
+    method: 'PATCH', url: '/api/admin/users/:id', auth: 'admin', action: 'user.update', tag: 'users',
+    summary: 'Change a user\'s name, admin flag or password (null removes the password).',
+    params: idParam, query: noQuery,
+    body: z.strictObject({ name: displayName.nullable().optional(), is_admin: z.boolean().optional(), password: password.nullable().optional() }),
+    handler: async ({ svc, note, actor, params, body }) => updateUser(svc, note, actor, params.id, body),
+  }),
+  defineRoute({
+    method: 'DELETE', url: '/api/admin/users/:id', auth: 'admin', action: 'user.delete', tag: 'users',
+    summary: 'Delete a user with their tokens, sessions and memberships. Their audit rows stay.',
+    params: idParam, query: noQuery,
+    handler: async ({ svc, note, actor, params }) => {
+      await deleteUser(svc, note, actor, params.id)
+      return { deleted: params.id }
+    },
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/users/:id/tokens', auth: 'admin', action: 'token.create', tag: 'tokens', status: 201,
+    summary: 'Issue a personal access token for a user. The token is shown once and stored only as a hash.',
+    params: idParam, query: noQuery, body: newToken,
+    handler: async ({ svc, note, params, body }) => {
+      const t = await createToken(svc, note, params.id, { name: body.name, expiresInDays: body.expires_in_days })
+      return { id: t.id, token: t.token, expires_at: t.expires_at }
+    },
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/me/tokens', auth: 'user', action: 'token.create', tag: 'tokens', status: 201,
+    summary: 'Issue a personal access token for yourself.',
+    query: noQuery, body: newToken,
+    handler: async ({ svc, note, actor, body }) => {
+      const t = await createToken(svc, note, actor.user!.id, { name: body.name, expiresInDays: body.expires_in_days })
+      return { id: t.id, token: t.token, expires_at: t.expires_at }
+    },
+  }),
+  defineRoute({
+    method: 'DELETE', url: '/api/admin/tokens/:id', auth: 'admin', action: 'token.revoke', tag: 'tokens',
+    summary: 'Revoke a token; it gets 401 from then on.',
+    params: idParam, query: noQuery,
+    handler: async ({ svc, note, params }) => revokeToken(svc, note, params.id),
+  }),
+  defineRoute({
+    method: 'DELETE', url: '/api/me/tokens/:id', auth: 'user', action: 'token.revoke', tag: 'tokens',
+    summary: 'Revoke one of your own tokens.',
+    params: idParam, query: noQuery,
+    handler: async ({ svc, note, actor, params }) => {
+      const t = await svc.store.tokens.byId(params.id)
+      if (!t || t.user_id !== actor.user!.id) throw notFound('token')
+      return revokeToken(svc, note, params.id)
+    },
+  }),
+]

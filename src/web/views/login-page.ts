@@ -1,0 +1,25 @@
+import { html } from './html.ts'
+import { layout } from './layout.ts'
+
+export function renderLoginPage(opts: { error?: string | null; next?: string | null; email?: string | null }): string {
+  const next = opts.next && opts.next.startsWith('/') && !opts.next.startsWith('//') ? opts.next : '/'
+  return layout({
+    title: 'Sign in',
+    actor: null,
+    body: html`<div class="card" style="max-width:420px;margin:40px auto">
+<h1>Sign in to Agnes</h1>
+${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
+<form class="stack" method="post" action="/login">
+<input type="hidden" name="next" value="${next}">
+<label for="email">E-mail</label><input id="email" name="email" type="email" autocomplete="username" required value="${opts.email ?? ''}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<p><button type="submit">Sign in</button></p>
+</form>
+<details><summary class="muted">Sign in with a personal access token</summary>
+<form class="stack" method="post" action="/auth/token-login">
+<input type="hidden" name="next" value="${next}">
+<label for="token">Token</label><input id="token" name="token" type="password" required>
+<p><button type="submit">Use token</button></p>
+</form></details></div>`,
+  })
+}

@@ -1,5 +1,24 @@
+import { z } from 'zod'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import { notFound } from '../../errors.ts'
+
+/**
+ * The instance settings an admin can change, with their types. A typo'd key is refused instead of being
+ * stored and silently having no effect. null removes a setting (back to its default).
+ */
+export const instanceSettingsSchema = z
+  .strictObject({
+    instance_name: z.string().min(1).max(100).nullable(),
+    support_contact: z.string().min(1).max(256).nullable(),
+    query_row_limit: z.number().int().min(1).max(1_000_000).nullable(),
+    query_timeout_seconds: z.number().min(1).max(3600).nullable(),
+    session_upload_max_mb: z.number().min(1).max(10_000).nullable(),
+    feedback_reports_per_hour: z.number().int().min(1).max(10_000).nullable(),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, 'give at least one setting')
+
+export type InstanceSettings = z.infer<typeof instanceSettingsSchema>
 
 type Svc = Pick<Services, 'store'>
 

@@ -1,9 +1,8 @@
 import { z } from 'zod'
 import { defineRoute } from '../route.ts'
 import { noQuery } from './schemas.ts'
-import { getInstanceConfig, getTemplate, listTemplates, setTemplate, updateInstanceConfig } from '../../platform/instance/index.ts'
+import { getInstanceConfig, getTemplate, instanceSettingsSchema, listTemplates, setTemplate, updateInstanceConfig } from '../../platform/instance/index.ts'
 
-const configKey = z.string().regex(/^[a-z][a-z0-9_.]{0,99}$/, 'keys are lower-case words joined by _ or .')
 const templateName = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'names are lower-case words joined by _ . or -') })
 
 export const instanceRoutes = [
@@ -15,9 +14,9 @@ export const instanceRoutes = [
   }),
   defineRoute({
     method: 'PATCH', url: '/api/admin/config', auth: 'admin', action: 'instance_config.update', tag: 'instance',
-    summary: 'Set settings: {"key": value, …}; null removes a key. Previous values are audited.',
+    summary: 'Change settings (instance_name, support_contact, query_row_limit, query_timeout_seconds, session_upload_max_mb, feedback_reports_per_hour); null restores a default. Previous values are audited.',
     query: noQuery,
-    body: z.record(configKey, z.json()).refine((v) => Object.keys(v).length > 0 && Object.keys(v).length <= 100, 'give between 1 and 100 keys'),
+    body: instanceSettingsSchema,
     handler: async ({ svc, note, actor, body }) => ({ config: await updateInstanceConfig(svc, note, actor, body) }),
   }),
   defineRoute({

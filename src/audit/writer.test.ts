@@ -1,0 +1,94 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { rmSync, readFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import pino from 'pino'
+import { openStore, type Store } from '../store/index.ts'
+import { AuditWriter, type AuditEntry } from './writer.ts'
+import { capParams } from './caps.ts'
+import { isAuditResult } from './vocabulary.ts'
+import { tempDir } from '../../test/helpers.ts'
+
+const log = pino({ level: 'silent' })
+const entry = (i: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+  action: 'query.run', result: 'success', client_kind: 'api', correlation_id: `c-${i}`, params: { i }, ...extra,
+})
+
+async function withStore(fn: (store: Store, stateDir: string) => Promise<void>) {
+  const dir = tempDir()
+  const stateDir = join(dir, 'state')
+  const store = await openStore({ stateDir, databaseUrl: null })
+  try {
+    await fn(store, stateDir)
+  } finally {
+    await store.close()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+test('the result vocabulary is closed: anything outside it is refused at write time', async () => {
+  for (const ok of ['success', 'denied', 'skipped', 'error.400', 'error.in_progress', 'error.invalid_sql']) assert.ok(isAuditResult(ok), ok)
+  for (const bad of ['ok', 'failed', 'error', 'error.', 'Error.400', 'success ', '', 'error.in progress']) assert.equal(isAuditResult(bad), false, bad)
+  await withStore(async (store, stateDir) => {
+    const w = new AuditWriter(store, stateDir, log)
+    assert.throws(() => w.record(entry(1, { result: 'ok' })), /result outside the vocabulary/)
+    assert.throws(() => w.record(entry(1, { client_kind: 'robot' })), /client_kind/)
+    assert.throws(() => w.record(entry(1, { action: 'User Create' })), /action outside/)
+    assert.equal(await store.audit.count(), 0)
+  })
+})
+
+test('long strings are capped at write time: 200 for SQL and errors, 256 for the rest', () => {
+  const capped = capParams({ sql: 's'.repeat(1000), error: 'e'.repeat(1000), name: 'n'.repeat(1000), nested: { path: 'p'.repeat(300) }, list: ['x'.repeat(300)] }) as any
+  assert.equal(capped.sql.length, 200)
+  assert.equal(capped.error.length, 200)
+  assert.equal(capped.name.length, 256)
+  assert.equal(capped.nested.path.length, 256)
+  assert.equal(capped.list[0].length, 256)
+  assert.equal(capParams({ short: 'kept' }).short, 'kept')
+})
+
+test('concurrent records share commits (group commit) and every row arrives', async () => {
+  await withStore(async (store, stateDir) => {
+    let batches = 0
+    const insertMany = store.audit.insertMany.bind(store.audit)
+    store.audit.insertMany = async (rows) => {
+      batches++
+      return insertMany(rows)
+    }
+    const w = new AuditWriter(store, stateDir, log)
+    await Promise.all(Array.from({ length: 300 }, (_, i) => w.record(entry(i))))
+    assert.equal(await store.audit.count(), 300)
+    assert.ok(batches < 30, `300 concurrent rows took ${batches} commits`)
+    const rows = await store.audit.find({ correlationId: 'c-7' })
+    assert.deepEqual(rows[0].params, { i: 7 })
+  })
+})
+
+test('when the store refuses writes, records still resolve, rows are spooled and counted, and a replay stores them once', async () => {
+  await withStore(async (store, stateDir) => {
+    const insertMany = store.audit.insertMany.bind(store.audit)
+    let broken = true
+    store.audit.insertMany = async (rows) => {
+      if (broken) throw new Error('disk is read-only')
+      return insertMany(rows)
+    }
+    const w = new AuditWriter(store, stateDir, log)
+    await Promise.all([w.record(entry(1)), w.record(entry(2)), w.record(entry(3))])
+    assert.equal(await store.audit.count(), 0)
+    const spooled = readFileSync(join(stateDir, 'audit-spool.ndjson'), 'utf8').trim().split('\n')
+    assert.equal(spooled.length, 3)
+    const f = w.failures.since(new Date(Date.now() - 60_000))
+    assert.equal(f.rows, 3)
+    assert.match(f.last_error ?? '', /read-only/)
+
+    assert.equal(await w.replaySpool(), 0, 'replay while still broken keeps the rows')
+    assert.equal(w.spool.pendingFiles().length, 1)
+    broken = false
+    assert.equal(await w.replaySpool(), 3)
+    assert.equal(await w.replaySpool(), 0)
+    assert.equal(await store.audit.count(), 3)
+    assert.equal(existsSync(join(stateDir, 'audit-spool.ndjson')), false)
+    assert.deepEqual((await store.audit.find({ correlationId: 'c-2' }))[0].params, { i: 2 })
+  })
+})

@@ -10,12 +10,19 @@ import { webSessionsRepository } from './repositories/web-sessions.ts'
 import { groupsRepository } from './repositories/groups.ts'
 import { instanceRepository } from './repositories/instance.ts'
 import { auditRepository } from './repositories/audit.ts'
+import { dataTablesRepository } from './repositories/data-tables.ts'
+import { locksRepository } from './repositories/locks.ts'
+import { sessionUploadsRepository } from './repositories/session-uploads.ts'
+import { scriptsRepository } from './repositories/scripts.ts'
 
 export type { UserRecord } from './repositories/users.ts'
 export type { TokenRecord } from './repositories/tokens.ts'
 export type { GroupRecord, GrantRecord } from './repositories/groups.ts'
 export type { AuditRow, NewAuditRow } from './repositories/audit.ts'
 export type { WebSessionRecord } from './repositories/web-sessions.ts'
+export type { DataTableRecord, TableSource, SyncJobRecord, SyncHistoryRecord } from './repositories/data-tables.ts'
+export type { SessionUploadRecord } from './repositories/session-uploads.ts'
+export type { ScriptRecord } from './repositories/scripts.ts'
 
 /** Everything Agnes keeps, one repository per table family. Route and CLI code see only this. */
 export interface Store {
@@ -26,6 +33,10 @@ export interface Store {
   readonly groups: ReturnType<typeof groupsRepository>
   readonly instance: ReturnType<typeof instanceRepository>
   readonly audit: ReturnType<typeof auditRepository>
+  readonly tables: ReturnType<typeof dataTablesRepository>
+  readonly locks: ReturnType<typeof locksRepository>
+  readonly sessionUploads: ReturnType<typeof sessionUploadsRepository>
+  readonly scripts: ReturnType<typeof scriptsRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -39,6 +50,10 @@ export function storeOver(db: Db): Store {
     groups: groupsRepository(db),
     instance: instanceRepository(db),
     audit: auditRepository(db),
+    tables: dataTablesRepository(db),
+    locks: locksRepository(db),
+    sessionUploads: sessionUploadsRepository(db),
+    scripts: scriptsRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

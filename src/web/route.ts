@@ -31,8 +31,10 @@ export interface RouteSpec<P = any, Q = any, B = any> {
   params?: z.ZodType<P>
   query?: z.ZodType<Q>
   body?: z.ZodType<B>
-  /** Body accepted as raw bytes (uploads) instead of JSON. */
+  /** Body accepted as raw bytes or a stream (uploads) instead of JSON; the handler reads req itself. */
   rawBody?: boolean
+  /** Largest body this route accepts, when it differs from the server-wide JSON limit. */
+  bodyLimit?: number
   status?: number
   handler: (ctx: RouteContext<P, Q, B>) => Promise<unknown>
 }
@@ -74,6 +76,7 @@ export function registerRoute(app: FastifyInstance, svc: Services, spec: RouteSp
     method: spec.method,
     url: spec.url,
     config: { spec },
+    ...(spec.bodyLimit ? { bodyLimit: spec.bodyLimit } : {}),
     onRequest: async (req) => {
       req.routeSpec = spec
       if (spec.auth === 'public') return

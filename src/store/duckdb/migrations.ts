@@ -100,4 +100,75 @@ export const duckdbMigrations: Migration[] = [
       `CREATE INDEX audit_correlation ON audit_log (correlation_id)`,
     ],
   },
+  {
+    version: 3,
+    name: 'data plane: table registry, sync jobs and history, locks, session uploads, scripts',
+    statements: [
+      `CREATE TABLE data_tables (
+        id VARCHAR PRIMARY KEY,
+        source JSON NOT NULL,
+        sync_interval_minutes INTEGER,
+        description VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        created_by VARCHAR
+      )`,
+      `CREATE TABLE sync_jobs (
+        id VARCHAR PRIMARY KEY,
+        status VARCHAR NOT NULL,
+        tables JSON NOT NULL,
+        requested_by VARCHAR,
+        client_kind VARCHAR NOT NULL,
+        correlation_id VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ,
+        error VARCHAR
+      )`,
+      `CREATE SEQUENCE sync_history_id_seq START 1`,
+      `CREATE TABLE sync_history (
+        id BIGINT PRIMARY KEY DEFAULT nextval('sync_history_id_seq'),
+        table_id VARCHAR NOT NULL,
+        job_id VARCHAR,
+        synced_at TIMESTAMPTZ NOT NULL,
+        rows BIGINT,
+        duration_ms DOUBLE,
+        status VARCHAR NOT NULL,
+        error VARCHAR
+      )`,
+      `CREATE INDEX sync_history_table_ts ON sync_history (table_id, synced_at)`,
+      `CREATE INDEX sync_history_job ON sync_history (job_id)`,
+      `CREATE TABLE locks (
+        name VARCHAR PRIMARY KEY,
+        holder VARCHAR NOT NULL,
+        acquired_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE session_uploads (
+        session_file VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        username VARCHAR NOT NULL,
+        filename VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        redactions INTEGER NOT NULL,
+        redaction_kinds JSON,
+        uploaded_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX session_uploads_user ON session_uploads (username, uploaded_at)`,
+      `CREATE TABLE scripts (
+        id VARCHAR PRIMARY KEY,
+        sql VARCHAR NOT NULL,
+        schedule VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        created_by VARCHAR,
+        next_run_at TIMESTAMPTZ,
+        last_run_at TIMESTAMPTZ,
+        last_status VARCHAR,
+        last_error VARCHAR
+      )`,
+    ],
+  },
 ]

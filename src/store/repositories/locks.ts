@@ -1,0 +1,26 @@
+import type { Db } from '../db.ts'
+
+/**
+ * Named leases kept in the store, so they hold across workers: a sync of one table, a scheduler job.
+ * A lease expires on its own, so a crashed holder never blocks forever.
+ */
+export function locksRepository(db: Db) {
+  return {
+    /** Takes the lease when it is free or expired. Resolves true when `holder` now holds it. */
+    async acquire(name: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+      const expires = new Date(now.getTime() + ttlMs).toISOString()
+      await db.run(
+        `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+         WHERE locks.expires_at < $3`,
+        [name, holder, now.toISOString(), expires],
+      )
+      const row = await db.one<{ holder: string }>(`SELECT holder FROM locks WHERE name = $1`, [name])
+      return row?.holder === holder
+    },
+    async release(name: string, holder: string): Promise<void> {
+      await db.run(`DELETE FROM locks WHERE name = $1 AND holder = $2`, [name, holder])
+    },
+    holder: (name: string) => db.one<{ holder: string; acquired_at: string; expires_at: string }>(`SELECT holder, acquired_at, expires_at FROM locks WHERE name = $1`, [name]),
+  }
+}

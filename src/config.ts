@@ -21,6 +21,10 @@ export interface Config {
   logLevel: string
   /** Largest JSON body accepted, in bytes. */
   bodyLimitBytes: number
+  /** Largest session transcript accepted per file by POST /api/upload/sessions, in bytes (before redaction). */
+  sessionUploadMaxBytes: number
+  /** How often the scheduler runs each job, in seconds (env-overridable for tests and small instances). */
+  schedule: { syncDueSeconds: number; scriptsDueSeconds: number; sessionProcessorsSeconds: number | null; jobBudgetSeconds: number }
 }
 
 const envSchema = z.object({
@@ -36,6 +40,11 @@ const envSchema = z.object({
   TELEGRAM_API_BASE: z.string().url().default('https://api.telegram.org'),
   POSTHOG_API_KEY: z.string().min(1).optional(),
   POSTHOG_HOST: z.string().url().optional(),
+  AGNES_SYNC_DUE_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  AGNES_SCRIPTS_DUE_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
+  AGNES_SESSION_PROCESSORS_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).optional(),
+  AGNES_JOB_BUDGET_SECONDS: z.coerce.number().min(1).max(3600).default(300),
+  AGNES_SESSION_UPLOAD_MAX_MB: z.coerce.number().min(1).max(100_000).default(200),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -74,6 +83,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     posthog: { apiKey: e.POSTHOG_API_KEY ?? null, host: e.POSTHOG_HOST ?? null },
     logLevel: e.AGNES_LOG_LEVEL,
     bodyLimitBytes: 1024 * 1024,
+    sessionUploadMaxBytes: Math.floor(e.AGNES_SESSION_UPLOAD_MAX_MB * 1024 * 1024),
+    schedule: {
+      syncDueSeconds: e.AGNES_SYNC_DUE_EVERY_SECONDS,
+      scriptsDueSeconds: e.AGNES_SCRIPTS_DUE_EVERY_SECONDS,
+      sessionProcessorsSeconds: e.AGNES_SESSION_PROCESSORS_EVERY_SECONDS ?? null,
+      jobBudgetSeconds: e.AGNES_JOB_BUDGET_SECONDS,
+    },
   }
 }
 
@@ -88,6 +104,8 @@ export interface CliEnv {
   url: string | null
   token: string | null
   configFile: string
+  /** The user's home folder (HOME), where `agnes sessions push` finds ~/.claude/projects. */
+  home: string
   isCi: boolean
 }
 
@@ -97,6 +115,7 @@ export function loadCliEnv(env: NodeJS.ProcessEnv = process.env): CliEnv {
     url: env.AGNES_URL || null,
     token: env.AGNES_TOKEN || null,
     configFile: join(configHome, 'agnes', 'config.json'),
+    home: env.HOME || homedir(),
     isCi: Boolean(env.CI),
   }
 }

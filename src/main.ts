@@ -7,6 +7,8 @@ import { AuditWriter } from './audit/index.ts'
 import { buildApp } from './web/app.ts'
 import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
 import type { Services } from './services.ts'
+import { openAnalytics } from './store/analytics/index.ts'
+import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -18,16 +20,23 @@ export interface RunningServer {
 const SPOOL_REPLAY_MS = 15_000
 
 /** Boot: config → store → audit writer → app → listen. Returns a handle that stops everything cleanly. */
-export async function startServer(config: Config, opts: { log?: Logger; announce?: (line: string) => void } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  opts: { log?: Logger; announce?: (line: string) => void; processors?: ProcessorJob[] } = {},
+): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config)
   const announce = opts.announce ?? ((line: string) => process.stdout.write(line + '\n'))
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
-  const svc: Services = { config, store, audit, log }
+  const analytics = await openAnalytics(config)
+  const svc: Services = { config, store, audit, log, analytics }
   await audit.replaySpool()
+  // Jobs a previous process left unfinished will never finish; say so instead of leaving them "running".
+  await store.tables.failUnfinishedJobs(new Date().toISOString())
   const spoolTimer = setInterval(() => void audit.replaySpool(), SPOOL_REPLAY_MS)
   spoolTimer.unref()
 
+  const scheduler = config.scheduler ? startScheduler(svc, coreJobs(svc, opts.processors)) : null
   const bootstrap = await prepareBootstrap(config, store)
   const app = await buildApp(svc)
   await app.listen({ host: config.host, port: config.port })
@@ -50,8 +59,10 @@ export async function startServer(config: Config, opts: { log?: Logger; announce
       if (stopped) return
       stopped = true
       clearInterval(spoolTimer)
+      await scheduler?.stop()
       await app.close()
       await audit.drain()
+      await analytics.close()
       await store.close()
     },
   }

@@ -3,6 +3,7 @@ import type { Config } from './config.ts'
 import type { Store } from './store/index.ts'
 import type { AuditWriter } from './audit/index.ts'
 import type { ClientKind } from './audit/index.ts'
+import type { Analytics } from './store/analytics/index.ts'
 
 /** What every capability receives: configuration, the store, the audit writer and a logger. */
 export interface Services {
@@ -10,6 +11,8 @@ export interface Services {
   store: Store
   audit: AuditWriter
   log: Logger
+  /** The sandboxed DuckDB file that holds synced tables and answers analysts' SQL. */
+  analytics: Analytics
 }
 
 /** The person (or system part) acting. */

@@ -12,6 +12,7 @@ import { groupRoutes } from './routes/groups.ts'
 import { instanceRoutes } from './routes/instance.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { docsRoutes } from './routes/docs.ts'
+import { dataRoutes } from './routes/data.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -36,7 +37,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   errorHandling(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...pageRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...pageRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

@@ -13,7 +13,7 @@ after(async () => {
   await s.close()
 })
 
-const concrete = (spec: RouteSpec) => spec.url.replace(/:([A-Za-z_]+)/g, (_m, name) => (name === 'name' ? 'no_such_template' : 'no-such-id'))
+const concrete = (spec: RouteSpec) => spec.url.replace(/:([A-Za-z_]+)/g, (_m, name) => (name === 'name' ? 'no_such_template' : 'no_such_id'))
 const withBody = () => s.app.agnesRoutes.filter((r) => ['POST', 'PUT', 'PATCH'].includes(r.method) && r.kind !== 'page' && !r.rawBody && r.body)
 const apiRoutes = () => s.app.agnesRoutes.filter((r) => r.kind !== 'page')
 

@@ -16,7 +16,7 @@ after(async () => {
 })
 
 /** A concrete URL for a route pattern: path parameters become ids that exist nowhere. */
-const concrete = (spec: RouteSpec) => spec.url.replace(/:([A-Za-z_]+)/g, (_m, name) => (name === 'name' ? 'no_such_template' : 'no-such-id'))
+const concrete = (spec: RouteSpec) => spec.url.replace(/:([A-Za-z_]+)/g, (_m, name) => (name === 'name' ? 'no_such_template' : 'no_such_id'))
 
 test('every route with credentials required answers 401 without them', async () => {
   const guarded = s.app.agnesRoutes.filter((r) => r.auth !== 'public')

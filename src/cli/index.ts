@@ -6,6 +6,9 @@ import { resolveTarget } from './settings.ts'
 import { printJson, printTable } from './output.ts'
 import { login } from './commands/login.ts'
 import { addUser, listUsers } from './commands/admin-users.ts'
+import { sync } from './commands/sync.ts'
+import { query, toCsv } from './commands/query.ts'
+import { pull } from './commands/pull.ts'
 
 /**
  * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
@@ -50,6 +53,56 @@ export function buildProgram(): Command {
       const out = await login(env, opts)
       if (opts.json) printJson(out)
       else process.stdout.write(`Logged in to ${out.url} as ${out.email}${out.is_admin ? ' (admin)' : ''}. Saved in ${out.config_file}\n`)
+    })
+
+  program
+    .command('sync')
+    .description('sync tables (all you may read when none are named) and wait for the result')
+    .argument('[tables...]', 'table ids')
+    .option('--no-wait', 'start the sync and return its job id at once')
+    .option('--json', 'print JSON')
+    .action(async (tables: string[], opts) => {
+      const out = await sync(client(), tables, { wait: opts.wait })
+      if (opts.json) printJson(out)
+      else {
+        process.stdout.write(`sync job ${out.job_id}: ${out.status}\n`)
+        printTable(out.tables, ['table_id', 'status', 'rows', 'duration_ms', 'error'])
+      }
+      if (out.status === 'failed') throw new CliError(`${out.tables.filter((t) => t.status === 'error').length} table(s) failed to sync`)
+    })
+
+  program
+    .command('query')
+    .description('run a read-only SQL query over the tables you may read')
+    .argument('<sql>', 'one SELECT statement')
+    .option('--limit <n>', 'at most this many rows', (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new CliError('--limit takes a whole number above 0', 2)
+      return n
+    })
+    .addOption(new Option('--json', 'print JSON').conflicts('csv'))
+    .option('--csv', 'print CSV')
+    .action(async (sql: string, opts) => {
+      const out = await query(client(), sql, { limit: opts.limit })
+      if (opts.json) printJson(out)
+      else if (opts.csv) process.stdout.write(toCsv(out))
+      else {
+        printTable(out.rows.map((r) => Object.fromEntries(out.columns.map((c, i) => [c.name, r[i]]))), out.columns.map((c) => c.name))
+        process.stderr.write(`${out.row_count} row(s)${out.truncated ? ' (truncated: raise --limit)' : ''} in ${out.duration_ms} ms\n`)
+      }
+    })
+
+  program
+    .command('pull')
+    .description('download a synced table')
+    .argument('<table>', 'table id')
+    .addOption(new Option('--format <format>', 'file format').choices(['parquet', 'csv']).default('parquet'))
+    .option('-o, --output <file>', 'where to write it (default: TABLE.FORMAT)')
+    .option('--json', 'print JSON')
+    .action(async (table: string, opts) => {
+      const out = await pull(client(), table, { format: opts.format, output: opts.output })
+      if (opts.json) printJson(out)
+      else process.stdout.write(`wrote ${out.output} (${out.bytes} bytes)\n`)
     })
 
   const admin = program.command('admin').description('admin commands')

@@ -1,11 +1,28 @@
 // `npm run bench`: every benchmark, printed as one table. Figures that compare two things are measured
 // side by side in the same run and reported as ratios, because these machines are noisy.
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import { benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
+import { benchFailureScan } from './failure-scan.ts'
+
+const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
+
+async function failureScanFigures(): Promise<Figure[]> {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.jsonl')).map((f) => join(FIXTURES, f))
+  const r = await benchFailureScan(files)
+  const mb = (r.bytes / 1e6).toFixed(1)
+  return [
+    { name: 'failure_scan throughput', value: r.scanMBps, unit: 'MB/s', note: `${files.length} real transcripts, ${mb} MB` },
+    { name: 'split lines + JSON.parse only', value: r.parseMBps, unit: 'MB/s', note: 'same files, same run' },
+    { name: 'failure_scan / parse-only throughput', value: r.ratio, unit: 'ratio', note: 'side by side in one run' },
+  ]
+}
 
 const only = process.argv.slice(2)
 const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audit-writer', () => benchAuditWriter()],
   ['audited-endpoint', () => benchAuditedEndpoint()],
+  ['failure-scan', failureScanFigures],
 ]
 
 const fmt = (f: Figure) => (f.unit === 'ratio' ? `${f.value.toFixed(3)}` : f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2))

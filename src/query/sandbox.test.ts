@@ -2,6 +2,7 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { DuckDBInstance } from '@duckdb/node-api'
 import { hardenConnection, openSandboxedQueryConnection } from './sandbox.ts'
+import { checkReadOnlySql } from './sql-guard.ts'
 
 describe('hardenConnection / openSandboxedQueryConnection', () => {
   it('makes read_csv fail at execution, bypassing the SQL guard', async () => {
@@ -15,6 +16,15 @@ describe('hardenConnection / openSandboxedQueryConnection', () => {
     // Ordinary queries still work.
     const reader = await conn.runAndReadAll('SELECT 41 + 1 AS answer')
     assert.deepEqual(reader.getRowObjectsJson(), [{ answer: 42 }])
+    conn.closeSync()
+    instance.closeSync()
+  })
+
+  it('still lets the SQL guard parse queries on a hardened connection', async () => {
+    const instance = await DuckDBInstance.create(':memory:')
+    const conn = await openSandboxedQueryConnection(instance)
+    assert.deepEqual(await checkReadOnlySql(conn, 'SELECT * FROM range(3)'), { ok: true, tables: [] })
+    assert.equal((await checkReadOnlySql(conn, 'DROP TABLE x')).ok, false)
     conn.closeSync()
     instance.closeSync()
   })

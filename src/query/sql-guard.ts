@@ -17,10 +17,10 @@ interface SerializedSql {
 
 /**
  * Accepts exactly one read-only SELECT (including WITH, VALUES, FROM-first, DESCRIBE and SUMMARIZE forms) and
- * returns the base tables it reads, lower-cased and without the query's own CTE names. Everything else is refused
- * with a reason meant for the analyst: other statement kinds, several statements, table functions other than
- * range/generate_series/unnest, file paths used as tables, system catalogs and functions with side effects.
- * The connection is only used to run the parser; the query itself is not executed.
+ * returns the base tables it reads: sorted, lower-cased, `schema.table` when qualified, without the query's own
+ * CTE names. Everything else is refused with a reason meant for the analyst: other statement kinds, several
+ * statements, table functions other than range/generate_series/unnest, file paths used as tables, system
+ * catalogs and functions with side effects. The connection only runs the parser; the query is not executed.
  */
 export async function checkReadOnlySql(conn: DuckDBConnection, sql: string): Promise<SqlCheckResult> {
   const reader = await conn.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS ast', [sql])

@@ -1,0 +1,64 @@
+import { isJsonSafeSpan } from './json-safe.ts'
+import { RULES, type RedactionRule } from './patterns.ts'
+
+/** Result of {@link redactSecrets}: the redacted text and how many secrets of each kind were replaced. */
+export interface RedactionResult {
+  text: string
+  count: number
+  kinds: Record<string, number>
+}
+
+/**
+ * Replaces secrets in `text` with `[REDACTED:<kind>]`. Safe for a line of JSONL: a replacement never removes a
+ * quote, a bracket or part of an escape sequence, so valid JSON stays valid with the same structure. Text that
+ * is not a secret is left byte for byte as it was.
+ */
+export function redactSecrets(text: string): RedactionResult {
+  const kinds: Record<string, number> = {}
+  let count = 0
+  for (const rule of RULES) {
+    if (!rule.hint.test(text)) continue
+    const applied = applyRule(text, rule)
+    if (applied.count === 0) continue
+    text = applied.text
+    count += applied.count
+    kinds[rule.kind] = (kinds[rule.kind] ?? 0) + applied.count
+  }
+  return { text, count, kinds }
+}
+
+function applyRule(text: string, rule: RedactionRule): { text: string; count: number } {
+  let out = ''
+  let copiedUpTo = 0
+  let count = 0
+  const pattern = rule.pattern
+  pattern.lastIndex = 0
+  let match: RegExpExecArray | null
+  while ((match = pattern.exec(text)) !== null) {
+    const [start, end] = secretSpan(match)
+    const secret = text.slice(start, end)
+    if ((rule.accept && !rule.accept(secret, match.groups ?? {})) || !isJsonSafeSpan(text, start, end)) {
+      // A rejected candidate must not hide a real one that overlaps it, e.g. `"key":"DB_PASSWORD=...` where the
+      // first match is key -> "DB_PASSWORD=". Look again one character further on.
+      pattern.lastIndex = match.index + 1
+      continue
+    }
+    out += text.slice(copiedUpTo, start) + `[REDACTED:${rule.kind}]`
+    copiedUpTo = end
+    count++
+    if (match[0].length === 0) pattern.lastIndex++
+  }
+  return count === 0 ? { text, count } : { text: out + text.slice(copiedUpTo), count }
+}
+
+/** The part of a match to replace: the first participating `secret…` group, else the whole match. */
+function secretSpan(match: RegExpExecArray): [number, number] {
+  const groups = match.indices?.groups
+  if (groups) {
+    for (const [name, span] of Object.entries(groups)) {
+      if (name.startsWith('secret') && span) return span
+    }
+  }
+  const index = match.index ?? 0
+  return [index, index + match[0].length]
+}

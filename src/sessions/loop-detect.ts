@@ -1,0 +1,133 @@
+import { withinEditDistance } from './edit-distance.ts';
+import { isRecord } from './json-value.ts';
+import type { ToolCall, TranscriptEvent } from './transcript-event.ts';
+
+/** A run of this many consecutive near-identical calls is a loop. */
+export const LOOP_MIN_CALLS = 3;
+
+/**
+ * Fields naming what a call acts on. They must match exactly: reading three different files of
+ * one folder, or fetching three package pages, is a fan-out, not a loop, even though the inputs
+ * differ by a few characters.
+ */
+const TARGET_KEYS = new Set([
+  'file_path',
+  'notebook_path',
+  'path',
+  'url',
+  'pattern',
+  'glob',
+  'task_id',
+  'shell_id',
+  'bash_id',
+  'skill',
+  'subagent_type',
+  'offset',
+  'limit',
+]);
+/** Fields that describe or tune a call without changing what it does. */
+const COSMETIC_KEYS = new Set(['description', 'timeout']);
+/** Edit budget: one character per this many of the longer input (so none for short commands). */
+const CHARS_PER_EDIT = 40;
+/** Longer bodies must match exactly, keeping comparison cost bounded. */
+const MAX_FUZZY_CHARS = 16 * 1024;
+// A number standing on its own ("sleep 5", "tail -20", "--port 3001"), not one inside an
+// identifier such as "task-4.5", "sales_2024" or "file1.txt".
+const STANDALONE_NUMBER = /(?<![\w.\/\\:-])-?\d+(?:\.\d+)?(?![\w.\/\\:-])/g;
+
+/** The comparable form of a call: `target` must be equal, `body` nearly equal. */
+export interface CallSignature {
+  name: string;
+  target: string;
+  body: string;
+}
+
+/** Builds the signature of a tool call (see TARGET_KEYS / COSMETIC_KEYS for what is compared how). */
+export function callSignature(name: string, input: unknown): CallSignature {
+  const target: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  if (isRecord(input)) {
+    for (const key of Object.keys(input).sort()) {
+      if (COSMETIC_KEYS.has(key)) continue;
+      const value = input[key];
+      if (TARGET_KEYS.has(key)) target[key] = typeof value === 'string' ? value.trim() : value;
+      else rest[key] = normalizeValue(value);
+    }
+  } else {
+    rest.input = normalizeValue(input);
+  }
+  return { name, target: JSON.stringify(target), body: JSON.stringify(rest) };
+}
+
+function normalizeValue(value: unknown): unknown {
+  if (typeof value === 'string') return value.replace(/\s+/g, ' ').trim().replace(STANDALONE_NUMBER, '0');
+  if (typeof value === 'number') return 0;
+  if (Array.isArray(value)) return value.map(normalizeValue);
+  if (isRecord(value)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = normalizeValue(value[key]);
+    return out;
+  }
+  return value;
+}
+
+/** Same tool, same target, and bodies equal or within a small edit distance. */
+export function nearIdentical(a: CallSignature, b: CallSignature): boolean {
+  if (a.name !== b.name || a.target !== b.target) return false;
+  if (a.body === b.body) return true;
+  const longer = Math.max(a.body.length, b.body.length);
+  if (longer > MAX_FUZZY_CHARS) return false;
+  return withinEditDistance(a.body, b.body, Math.floor(longer / CHARS_PER_EDIT));
+}
+
+/** A finished run of near-identical consecutive calls. */
+export interface CallRun {
+  first: TranscriptEvent;
+  count: number;
+}
+
+interface OpenRun {
+  first: TranscriptEvent;
+  last: ToolCall;
+  /** Signature of `last`, built only once a same-named call needs comparing. */
+  lastSignature: CallSignature | null;
+  count: number;
+}
+
+/**
+ * Tracks runs of consecutive calls per conversation thread. "Consecutive" means no other tool call
+ * in the same thread in between; the assistant's text between calls does not break a run, but
+ * the person stepping in (a prompt or an interrupt) does.
+ */
+export class LoopTracker {
+  private readonly open = new Map<string, OpenRun>();
+
+  /** Records a tool_use event; returns the run it ended, if that run was a loop. */
+  observe(event: TranscriptEvent): CallRun | null {
+    const call = event.call;
+    if (!call) return null;
+    const run = this.open.get(event.thread);
+    let signature: CallSignature | null = null;
+    if (run && run.last.name === call.name) {
+      run.lastSignature ??= callSignature(run.last.name, run.last.input);
+      signature = callSignature(call.name, call.input);
+      if (nearIdentical(run.lastSignature, signature)) {
+        run.count += 1;
+        run.last = call;
+        run.lastSignature = signature;
+        return null;
+      }
+    }
+    this.open.set(event.thread, { first: event, last: call, lastSignature: signature, count: 1 });
+    return run && run.count >= LOOP_MIN_CALLS ? { first: run.first, count: run.count } : null;
+  }
+
+  /** Ends every open run (the person intervened); returns those that were loops. */
+  breakAll(): CallRun[] {
+    const loops = [...this.open.values()]
+      .filter((run) => run.count >= LOOP_MIN_CALLS)
+      .map((run) => ({ first: run.first, count: run.count }));
+    this.open.clear();
+    return loops;
+  }
+}

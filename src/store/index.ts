@@ -14,6 +14,7 @@ import { dataTablesRepository } from './repositories/data-tables.ts'
 import { locksRepository } from './repositories/locks.ts'
 import { sessionUploadsRepository } from './repositories/session-uploads.ts'
 import { scriptsRepository } from './repositories/scripts.ts'
+import { sharedStateRepository } from './repositories/shared-state.ts'
 
 export type { UserRecord } from './repositories/users.ts'
 export type { TokenRecord } from './repositories/tokens.ts'
@@ -37,6 +38,7 @@ export interface Store {
   readonly locks: ReturnType<typeof locksRepository>
   readonly sessionUploads: ReturnType<typeof sessionUploadsRepository>
   readonly scripts: ReturnType<typeof scriptsRepository>
+  readonly shared: ReturnType<typeof sharedStateRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -54,6 +56,7 @@ export function storeOver(db: Db): Store {
     locks: locksRepository(db),
     sessionUploads: sessionUploadsRepository(db),
     scripts: scriptsRepository(db),
+    shared: sharedStateRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -171,4 +171,61 @@ export const duckdbMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 4,
+    name: 'session pipeline state and findings; shared read-dedup windows and cached figures',
+    statements: [
+      `CREATE TABLE session_processor_state (
+        processor VARCHAR NOT NULL,
+        session_file VARCHAR NOT NULL,
+        file_sha256 VARCHAR NOT NULL,
+        file_bytes BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        items INTEGER NOT NULL DEFAULT 0,
+        error VARCHAR,
+        processed_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (processor, session_file)
+      )`,
+      `CREATE SEQUENCE session_findings_id_seq START 1`,
+      `CREATE TABLE session_findings (
+        id BIGINT PRIMARY KEY DEFAULT nextval('session_findings_id_seq'),
+        session_file VARCHAR NOT NULL,
+        username VARCHAR NOT NULL,
+        finding_type VARCHAR NOT NULL,
+        turn_index INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        severity VARCHAR NOT NULL,
+        excerpt VARCHAR,
+        detected_at TIMESTAMPTZ NOT NULL,
+        occurred_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX session_findings_file ON session_findings (session_file)`,
+      `CREATE INDEX session_findings_type_ts ON session_findings (finding_type, detected_at)`,
+      `CREATE TABLE session_usage (
+        session_file VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ,
+        ended_at TIMESTAMPTZ,
+        turns INTEGER NOT NULL,
+        tool_calls INTEGER NOT NULL,
+        tool_errors INTEGER NOT NULL,
+        tools JSON,
+        tokens JSON,
+        models JSON,
+        active_seconds DOUBLE,
+        claude_version VARCHAR,
+        malformed_lines INTEGER NOT NULL DEFAULT 0,
+        processed_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE dedup_windows (
+        key VARCHAR PRIMARY KEY,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE cached_values (
+        key VARCHAR PRIMARY KEY,
+        value JSON NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
 ]

@@ -8,3 +8,9 @@ export function parseJsonColumn<T = unknown>(v: unknown): T | null {
     return null
   }
 }
+
+/** True for the error an engine raises when a concurrent writer claimed the same key first. */
+export function isConflictError(e: unknown): boolean {
+  const m = e instanceof Error ? e.message : String(e)
+  return /constraint violation|duplicate key|conflict on|could not serialize|Conflict/i.test(m)
+}

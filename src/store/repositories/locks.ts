@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts'
+import { isConflictError } from './json.ts'
 
 /**
  * Named leases kept in the store, so they hold across workers: a sync of one table, a scheduler job.
@@ -9,12 +10,15 @@ export function locksRepository(db: Db) {
     /** Takes the lease when it is free or expired. Resolves true when `holder` now holds it. */
     async acquire(name: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
       const expires = new Date(now.getTime() + ttlMs).toISOString()
+      // A concurrent acquirer may commit first; then the holder check below tells who won.
       await db.run(
         `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
          ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
          WHERE locks.expires_at < $3`,
         [name, holder, now.toISOString(), expires],
-      )
+      ).catch((e) => {
+        if (!isConflictError(e)) throw e
+      })
       const row = await db.one<{ holder: string }>(`SELECT holder FROM locks WHERE name = $1`, [name])
       return row?.holder === holder
     },

@@ -8,6 +8,7 @@ import { buildApp } from './web/app.ts'
 import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
 import type { Services } from './services.ts'
 import { openAnalytics } from './store/analytics/index.ts'
+import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
 
 export interface RunningServer {
@@ -29,7 +30,8 @@ export async function startServer(
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
   const analytics = await openAnalytics(config)
-  const svc: Services = { config, store, audit, log, analytics }
+  const product = createProductAnalytics(config)
+  const svc: Services = { config, store, audit, log, analytics, product }
   await audit.replaySpool()
   // Jobs a previous process left unfinished will never finish; say so instead of leaving them "running".
   await store.tables.failUnfinishedJobs(new Date().toISOString())
@@ -63,6 +65,7 @@ export async function startServer(
       await app.close()
       await audit.drain()
       await analytics.close()
+      await product.shutdown()
       await store.close()
     },
   }

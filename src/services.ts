@@ -4,6 +4,7 @@ import type { Store } from './store/index.ts'
 import type { AuditWriter } from './audit/index.ts'
 import type { ClientKind } from './audit/index.ts'
 import type { Analytics } from './store/analytics/index.ts'
+import type { ProductAnalytics } from './integrations/posthog/index.ts'
 
 /** What every capability receives: configuration, the store, the audit writer and a logger. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   log: Logger
   /** The sandboxed DuckDB file that holds synced tables and answers analysts' SQL. */
   analytics: Analytics
+  /** PostHog, or a no-op when POSTHOG_API_KEY is unset. */
+  product: ProductAnalytics
 }
 
 /** The person (or system part) acting. */

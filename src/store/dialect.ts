@@ -10,4 +10,8 @@ export interface Dialect {
   json(param: string): string
   /** Case-insensitive substring match of a text expression against a bound pattern. */
   ilike(expr: string, param: string): string
+  /** Continuous percentile (0..1) of a numeric expression, as an aggregate. */
+  percentile(expr: string, p: number): string
+  /** A JSON column as searchable text. */
+  jsonText(column: string): string
 }

@@ -15,6 +15,8 @@ import { locksRepository } from './repositories/locks.ts'
 import { sessionUploadsRepository } from './repositories/session-uploads.ts'
 import { scriptsRepository } from './repositories/scripts.ts'
 import { sharedStateRepository } from './repositories/shared-state.ts'
+import { sessionsRepository } from './repositories/sessions.ts'
+import { activityRepository } from './repositories/activity.ts'
 
 export type { UserRecord } from './repositories/users.ts'
 export type { TokenRecord } from './repositories/tokens.ts'
@@ -24,6 +26,8 @@ export type { WebSessionRecord } from './repositories/web-sessions.ts'
 export type { DataTableRecord, TableSource, SyncJobRecord, SyncHistoryRecord } from './repositories/data-tables.ts'
 export type { SessionUploadRecord } from './repositories/session-uploads.ts'
 export type { ScriptRecord } from './repositories/scripts.ts'
+export type { ProcessorStateRecord, SessionFindingRecord, SessionUsageRecord } from './repositories/sessions.ts'
+export type { ActivityFilters, Keyset } from './repositories/activity.ts'
 
 /** Everything Agnes keeps, one repository per table family. Route and CLI code see only this. */
 export interface Store {
@@ -39,6 +43,8 @@ export interface Store {
   readonly sessionUploads: ReturnType<typeof sessionUploadsRepository>
   readonly scripts: ReturnType<typeof scriptsRepository>
   readonly shared: ReturnType<typeof sharedStateRepository>
+  readonly sessions: ReturnType<typeof sessionsRepository>
+  readonly activity: ReturnType<typeof activityRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -57,6 +63,8 @@ export function storeOver(db: Db): Store {
     sessionUploads: sessionUploadsRepository(db),
     scripts: scriptsRepository(db),
     shared: sharedStateRepository(db),
+    sessions: sessionsRepository(db),
+    activity: activityRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

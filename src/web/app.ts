@@ -13,6 +13,7 @@ import { instanceRoutes } from './routes/instance.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
+import { activityRoutes } from './routes/activity.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -37,7 +38,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   errorHandling(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...pageRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...pageRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

@@ -24,6 +24,10 @@ export interface RouteSpec<P = any, Q = any, B = any> {
   auth: AuthLevel
   /** The audit action every call of this route records; null only for routes that read and change nothing worth auditing (health, docs, static). */
   action: string | null
+  /** With action null: the action the handler records itself (e.g. a deduplicated activity.read). */
+  selfAudit?: string
+  /** With action null and no selfAudit: why this route writes no audit row (e.g. the health poll). */
+  unauditedBecause?: string
   summary: string
   tag: string
   /** 'page' routes answer with HTML, also for their errors. */

@@ -173,7 +173,7 @@ export async function dueTables(svc: Pick<Services, 'store'>, now = new Date()):
 }
 
 /** The scheduler's sync: every due table that is not already syncing, in one job it waits for. */
-export async function syncDue(svc: Services, actor: Actor): Promise<{ synced: string[]; failed: string[]; busy: string[] }> {
+export async function syncDue(svc: Services, actor: Actor): Promise<{ synced: string[]; failed: string[]; busy: string[]; job_id?: string }> {
   const due = await dueTables(svc)
   if (due.length === 0) return { synced: [], failed: [], busy: [] }
   const jobId = randomUUID()
@@ -191,6 +191,7 @@ export async function syncDue(svc: Services, actor: Actor): Promise<{ synced: st
   await svc.store.tables.insertJob(job)
   const results = await runJob(svc, job, free)
   return {
+    job_id: jobId,
     synced: results.filter((r) => r.status === 'success').map((r) => r.table_id),
     failed: results.filter((r) => r.status === 'error').map((r) => r.table_id),
     busy,

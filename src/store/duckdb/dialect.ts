@@ -5,4 +5,6 @@ export const duckdbDialect: Dialect = {
   singleWriterProcess: true,
   json: (param) => `CAST(${param} AS JSON)`,
   ilike: (expr, param) => `${expr} ILIKE ${param}`,
+  percentile: (expr, p) => `quantile_cont(${expr}, ${Number(p)})`,
+  jsonText: (column) => `CAST(${column} AS VARCHAR)`,
 }

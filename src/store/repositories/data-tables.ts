@@ -106,9 +106,12 @@ export function dataTablesRepository(db: Db) {
     historyForTable: (tableId: string, limit = 50) =>
       db.all<SyncHistoryRecord>(`SELECT * FROM sync_history WHERE table_id = $1 ORDER BY synced_at DESC, id DESC LIMIT $2`, [tableId, limit]),
     /** The newest run per table, for deciding which tables are due. */
+    /** The newest run per table by when it ran (not by id: a late-written row must not win). */
     lastRuns: () =>
       db.all<SyncHistoryRecord>(
-        `SELECT h.* FROM sync_history h JOIN (SELECT table_id, max(id) AS id FROM sync_history GROUP BY table_id) last ON last.id = h.id`,
+        `SELECT id, table_id, job_id, synced_at, rows, duration_ms, status, error FROM (
+           SELECT h.*, row_number() OVER (PARTITION BY table_id ORDER BY synced_at DESC, id DESC) AS rn FROM sync_history h
+         ) ranked WHERE rn = 1`,
       ),
   }
 }

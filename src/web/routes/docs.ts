@@ -28,7 +28,8 @@ export function openApiFor(specs: RouteSpec[]): Record<string, unknown> {
       tags: [s.tag],
       security: s.auth === 'public' ? [] : [{ bearer: [] }, { cookie: [] }],
       'x-agnes-auth': s.auth,
-      'x-agnes-audit-action': s.action,
+      'x-agnes-audit-action': s.action ?? s.selfAudit ?? null,
+      ...(s.unauditedBecause ? { 'x-agnes-unaudited-because': s.unauditedBecause } : {}),
       parameters: params,
       ...(s.body && !s.rawBody ? { requestBody: { required: true, content: { 'application/json': { schema: toJsonSchema(s.body) } } } } : {}),
       responses: {

@@ -1,0 +1,119 @@
+/**
+ * The health pulse: a handful of figures an admin reads at a glance, each with a colour from fixed
+ * thresholds (kept here, tested at every boundary) and a timeline filter that shows its evidence.
+ * computeHealth is pure; gatherHealthInputs reads the store.
+ */
+export type Color = 'green' | 'yellow' | 'red' | 'grey'
+
+export interface HealthField {
+  key: string
+  label: string
+  value: string
+  raw: unknown
+  color: Color
+  click_filter: Record<string, string> | null
+}
+
+export interface HealthInputs {
+  schedulerEnabled: boolean
+  lastSchedulerRunAt: string | null
+  sync24h: { ok: number; failed: number }
+  activeUsersToday: number
+  lastProcessorRun: { at: string; result: string } | null
+  /** How often the session processors are expected to run, in minutes. */
+  processorCadenceMinutes: number
+  ingest: { uploads_24h: number; processed_24h: number; pending: number; oldest_pending: string | null }
+  auditFailures24h: { batches: number; rows: number; last_error: string | null }
+  warnings: string[]
+}
+
+export const THRESHOLDS = {
+  schedulerYellowMs: 30 * 60_000,
+  schedulerRedMs: 2 * 60 * 60_000,
+  syncYellowOkRatio: 0.95,
+  /** A processor counts as idle after this many cadences without a run. */
+  processorIdleCadences: 2,
+  /** Uploads waiting longer than this for failure_scan make ingest yellow. */
+  ingestGraceMs: 15 * 60_000,
+}
+
+const minutes = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 2 * 3600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3600_000)} h`)
+
+export function schedulerField(i: HealthInputs, now: Date): HealthField {
+  const base = { key: 'scheduler', label: 'Scheduler', click_filter: { action_prefix: 'run_' } }
+  if (!i.lastSchedulerRunAt) {
+    return { ...base, value: i.schedulerEnabled ? 'never ran' : 'off, never ran', raw: { last_run_at: null, enabled: i.schedulerEnabled }, color: 'yellow' }
+  }
+  const age = now.getTime() - Date.parse(i.lastSchedulerRunAt)
+  const color: Color = age > THRESHOLDS.schedulerRedMs ? 'red' : age > THRESHOLDS.schedulerYellowMs ? 'yellow' : 'green'
+  return { ...base, value: `${i.schedulerEnabled ? '' : 'off; '}last run ${minutes(age)} ago`, raw: { last_run_at: i.lastSchedulerRunAt, age_ms: age, enabled: i.schedulerEnabled }, color }
+}
+
+export function syncField(i: HealthInputs): HealthField {
+  const { ok, failed } = i.sync24h
+  const total = ok + failed
+  const color: Color = total === 0 ? 'yellow' : failed === 0 ? 'green' : ok / total > THRESHOLDS.syncYellowOkRatio ? 'yellow' : 'red'
+  return {
+    key: 'sync_24h', label: 'Syncs (24 h)', raw: { ok, failed }, color,
+    value: total === 0 ? 'no runs' : `${ok} ok, ${failed} failed`,
+    click_filter: failed > 0 ? { action_in: 'sync.trigger,run_sync_due', result_class: 'error' } : { action_in: 'sync.trigger,run_sync_due' },
+  }
+}
+
+export function activeUsersField(i: HealthInputs, now: Date): HealthField {
+  const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString()
+  return {
+    key: 'active_users_today', label: 'Active people today', raw: i.activeUsersToday, value: String(i.activeUsersToday),
+    color: i.activeUsersToday > 0 ? 'green' : 'grey', click_filter: { since: midnight },
+  }
+}
+
+export function memoryPipelineField(i: HealthInputs, now: Date): HealthField {
+  const base = { key: 'memory_pipeline', label: 'Session processing', click_filter: { action_prefix: 'run_session_processor' } }
+  const last = i.lastProcessorRun
+  if (!last) return { ...base, value: 'never ran', raw: null, color: 'yellow' }
+  const age = now.getTime() - Date.parse(last.at)
+  if (last.result.startsWith('error.')) return { ...base, value: `last run failed (${last.result})`, raw: { ...last, age_ms: age }, color: 'red' }
+  const idle = age > i.processorCadenceMinutes * 60_000 * THRESHOLDS.processorIdleCadences
+  return { ...base, value: idle ? `idle for ${minutes(age)}` : `ran ${minutes(age)} ago`, raw: { ...last, age_ms: age }, color: idle ? 'yellow' : 'green' }
+}
+
+export function ingestField(i: HealthInputs, now: Date): HealthField {
+  const { uploads_24h, processed_24h, pending, oldest_pending } = i.ingest
+  const waiting = pending > 0 && oldest_pending !== null && now.getTime() - Date.parse(oldest_pending) > THRESHOLDS.ingestGraceMs
+  return {
+    key: 'session_ingest', label: 'Session ingest (24 h)', raw: i.ingest, color: waiting ? 'yellow' : 'green',
+    value: `${uploads_24h} uploaded, ${processed_24h} processed${pending ? `, ${pending} waiting` : ''}`,
+    click_filter: { action_in: 'session.upload,run_session_processor:failure_scan' },
+  }
+}
+
+export function auditWritesField(i: HealthInputs): HealthField {
+  const f = i.auditFailures24h
+  return {
+    key: 'audit_writes', label: 'Audit writes (24 h)', raw: f, color: f.batches > 0 ? 'red' : 'green',
+    value: f.batches > 0 ? `${f.rows} row(s) failed to write${f.last_error ? `: ${f.last_error}` : ''}` : 'no failures',
+    click_filter: null, // the evidence is outside the store: state/audit-failures.ndjson
+  }
+}
+
+export function diagnoseField(i: HealthInputs): HealthField {
+  return {
+    key: 'diagnose_warnings', label: 'Diagnose', raw: i.warnings, color: i.warnings.length ? 'yellow' : 'green',
+    value: i.warnings.length ? `${i.warnings.length} warning(s)` : 'no warnings', click_filter: null,
+  }
+}
+
+const RANK: Record<Color, number> = { grey: 0, green: 1, yellow: 2, red: 3 }
+
+export function computeHealth(i: HealthInputs, now: Date) {
+  const fields = [schedulerField(i, now), syncField(i), activeUsersField(i, now), memoryPipelineField(i, now), ingestField(i, now), auditWritesField(i), diagnoseField(i)]
+  const worst = fields.reduce<Color>((w, f) => (RANK[f.color] > RANK[w] ? f.color : w), 'green')
+  const status = (worst === 'grey' ? 'green' : worst) as 'green' | 'yellow' | 'red'
+  const attention = fields.filter((f) => f.color === 'yellow' || f.color === 'red')
+  const sentence =
+    attention.length === 0
+      ? `All good: scheduler ${fields[0].value}, syncs ${fields[1].value}, ${i.activeUsersToday} ${i.activeUsersToday === 1 ? 'person' : 'people'} active today.`
+      : `${status === 'red' ? 'Needs attention' : 'Worth a look'}: ${attention.map((f) => `${f.label.toLowerCase()} ${f.value}`).join('; ')}${i.warnings.length ? ` (${i.warnings.join('; ')})` : ''}.`
+  return { status, fields, sentence, generated_at: now.toISOString() }
+}

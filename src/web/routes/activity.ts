@@ -1,0 +1,127 @@
+import { z } from 'zod'
+import { Readable } from 'node:stream'
+import { defineRoute, type RouteContext } from '../route.ts'
+import { noQuery } from './schemas.ts'
+import {
+  activityQuerySchema, eventWithRelated, exportRows, facets, filterNames, health, kpis, recordActivityRead, syncGrid, timeline, toFilters,
+  type ActivityQuery,
+} from '../../activity/index.ts'
+
+/** The filters that identify "what was read", for the activity.read row and its 60 s de-duplication. */
+function readKey(q: ActivityQuery): string {
+  const { cursor: _c, limit: _l, ...filters } = q
+  return JSON.stringify(Object.entries(filters).sort())
+}
+
+async function noteRead(ctx: RouteContext<unknown, ActivityQuery, unknown>, what: string, params: Record<string, unknown>) {
+  await recordActivityRead(ctx.svc, ctx.actor, { what, params, correlationId: ctx.req.correlationId, clientIp: ctx.req.ip, startedAt: ctx.req.startedAt })
+}
+
+const readParams = (view: string, q: ActivityQuery) => {
+  const { cursor: _c, limit: _l, ...filters } = q
+  return { view, filters }
+}
+
+export const activityRoutes = [
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/health', auth: 'admin', action: null, tag: 'activity',
+    unauditedBecause: 'the page polls it every 30 s; an audit row per poll would drown the timeline',
+    summary: 'The health pulse: coloured fields with a click_filter to their evidence, and a sentence. Cached 30 s.',
+    query: noQuery,
+    handler: async ({ svc, actor }) => {
+      svc.product.capture(actor.user!.id, 'activity_health_viewed')
+      return health(svc)
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/timeline', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary: 'Audit rows newest first, filtered (all filters AND), paged by an opaque cursor that stays stable while rows arrive.',
+    query: activityQuerySchema,
+    handler: async (ctx) => {
+      const out = await timeline(ctx.svc, ctx.query)
+      const names = filterNames(ctx.query)
+      if (names.length) ctx.svc.product.capture(ctx.actor.user!.id, 'activity_timeline_filtered', { filters: names })
+      await noteRead(ctx, readKey(ctx.query), readParams('timeline', ctx.query))
+      return out
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/kpis', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary: 'Events, errors, error rate, active users, p95 duration and duration coverage for the same filters as the timeline.',
+    query: activityQuerySchema,
+    handler: async (ctx) => {
+      const out = await kpis(ctx.svc, ctx.query)
+      await noteRead(ctx, readKey(ctx.query), readParams('kpis', ctx.query))
+      return out
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/facets', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary: 'Counts by action prefix, result class, client kind and user for the same filters as the timeline.',
+    query: activityQuerySchema,
+    handler: async (ctx) => {
+      const out = await facets(ctx.svc, ctx.query)
+      await noteRead(ctx, readKey(ctx.query), readParams('facets', ctx.query))
+      return out
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/sync', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary: 'One row per registered table: last run, status, rows, duration, error, runs and failures in 24 h, next expected run, overdue.',
+    query: noQuery,
+    handler: async (ctx) => {
+      const out = await syncGrid(ctx.svc)
+      await recordActivityRead(ctx.svc, ctx.actor, { what: 'sync-grid', params: { view: 'sync' }, correlationId: ctx.req.correlationId, clientIp: ctx.req.ip, startedAt: ctx.req.startedAt })
+      return out
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/events/:id', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary: 'One event with the records it refers to. ?raw=true shows unmasked params and is audited as audit.reveal_raw.',
+    params: z.strictObject({ id: z.coerce.number().int().positive() }),
+    query: z.strictObject({ raw: z.enum(['true', 'false']).optional() }),
+    handler: async ({ svc, actor, params, query, req }) => {
+      const raw = query.raw === 'true'
+      const out = await eventWithRelated(svc, params.id, raw)
+      const base = { correlationId: req.correlationId, clientIp: req.ip, startedAt: req.startedAt }
+      if (raw) {
+        // Every reveal is recorded: seeing raw values is the thing an auditor wants to know about.
+        await svc.audit.record({
+          action: 'audit.reveal_raw', result: 'success', user_id: actor.user!.id, user_email: actor.user!.email, resource: `audit:${params.id}`,
+          params: { event_id: params.id, event_action: out.event.action }, client_ip: req.ip, client_kind: actor.clientKind, correlation_id: req.correlationId,
+          duration_ms: Number(process.hrtime.bigint() - req.startedAt) / 1e6,
+        })
+      } else {
+        await recordActivityRead(svc, actor, { ...base, what: `event:${params.id}`, params: { view: 'event', event_id: params.id } })
+      }
+      return out
+    },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/activity/export', auth: 'admin', action: 'activity.export', tag: 'activity',
+    summary: 'The current filter as CSV or NDJSON, streamed (params masked as on screen).',
+    query: activityQuerySchema.extend({ format: z.enum(['csv', 'ndjson']).default('ndjson') }),
+    handler: async ({ svc, note, query, reply }) => {
+      const { format, ...q } = query
+      const filters = toFilters(q)
+      note.resource = 'activity'
+      note.params = { format, filters: filterNames(q) }
+      const cols = ['id', 'timestamp', 'user_id', 'user_email', 'action', 'resource', 'params', 'params_before', 'result', 'duration_ms', 'client_ip', 'client_kind', 'correlation_id'] as const
+      const csvField = (v: unknown) => {
+        const s = v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v)
+        return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s
+      }
+      async function* lines() {
+        if (format === 'csv') yield cols.join(',') + '\n'
+        for await (const row of exportRows(svc, filters)) {
+          yield format === 'csv' ? cols.map((c) => csvField(row[c])).join(',') + '\n' : JSON.stringify(row) + '\n'
+        }
+      }
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+      return reply
+        .header('content-type', format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
+        .header('content-disposition', `attachment; filename="agnes-activity-${stamp}.${format === 'csv' ? 'csv' : 'ndjson'}"`)
+        .send(Readable.from(lines()))
+    },
+  }),
+]

@@ -24,9 +24,13 @@ export interface RouteSpec<P = any, Q = any, B = any> {
   auth: AuthLevel
   /** The audit action every call of this route records; null only for routes that read and change nothing worth auditing (health, docs, static). */
   action: string | null
-  /** With action null: the action the handler records itself (e.g. a deduplicated activity.read). */
+  /**
+   * With action null: the action this route is audited under when the handler decides itself whether a
+   * successful call writes a row (a deduplicated activity.read, or none for a poll). Failed calls
+   * (refused, invalid) are always written by the audit hook under this action.
+   */
   selfAudit?: string
-  /** With action null and no selfAudit: why this route writes no audit row (e.g. the health poll). */
+  /** Why a successful call writes no audit row (e.g. the health poll); needs selfAudit for its failures. */
   unauditedBecause?: string
   summary: string
   tag: string

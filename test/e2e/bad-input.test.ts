@@ -75,7 +75,9 @@ test('an unknown id in the path is a 404 on every endpoint that takes one', asyn
     }
     const key = `${spec.method} ${spec.url}`
     if (spec.method === 'PUT') continue // PUT creates what is missing
-    const r = await call(s.url, spec.method, concrete(spec), { token: admin.token, body: validBodies[key] })
+    let r = await call(s.url, spec.method, concrete(spec), { token: admin.token, body: validBodies[key] })
+    // Numeric ids (audit events) refuse the word-shaped placeholder as malformed; ask with a well-formed unknown one.
+    if (r.status === 400 && r.body?.error?.field === 'id') r = await call(s.url, spec.method, spec.url.replace(':id', '999999999'), { token: admin.token, body: validBodies[key] })
     assertErrorShape(r, 404, key)
   }
 })

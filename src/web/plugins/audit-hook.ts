@@ -16,13 +16,15 @@ function resultFor(status: number): string {
 export function auditHook(app: FastifyInstance, svc: Services): void {
   app.addHook('onSend', async (req, reply, payload) => {
     const spec = req.routeSpec ?? req.routeOptions.config?.spec
-    if (!spec?.action) return payload
+    // Self-audited routes record their own successes; a refused or invalid call is recorded here.
+    const action = spec?.action ?? (spec?.selfAudit && reply.statusCode >= 400 ? spec.selfAudit : null)
+    if (!spec || !action) return payload
     const note = req.auditNote ?? {}
     const user = req.actor?.user ?? null
     const durationMs = Number(process.hrtime.bigint() - req.startedAt) / 1e6
     try {
       await svc.audit.record({
-        action: note.action ?? spec.action,
+        action: note.action ?? action,
         result: note.result ?? resultFor(reply.statusCode),
         user_id: user?.id ?? null,
         user_email: user?.email ?? null,

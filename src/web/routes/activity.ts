@@ -24,7 +24,7 @@ const readParams = (view: string, q: ActivityQuery) => {
 
 export const activityRoutes = [
   defineRoute({
-    method: 'GET', url: '/api/admin/activity/health', auth: 'admin', action: null, tag: 'activity',
+    method: 'GET', url: '/api/admin/activity/health', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
     unauditedBecause: 'the page polls it every 30 s; an audit row per poll would drown the timeline',
     summary: 'The health pulse: coloured fields with a click_filter to their evidence, and a sentence. Cached 30 s.',
     query: noQuery,

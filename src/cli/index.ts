@@ -9,6 +9,7 @@ import { addUser, listUsers } from './commands/admin-users.ts'
 import { sync } from './commands/sync.ts'
 import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
+import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS } from './commands/admin-activity.ts'
 
 /**
  * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
@@ -106,6 +107,44 @@ export function buildProgram(): Command {
     })
 
   const admin = program.command('admin').description('admin commands')
+  const activity = admin.command('activity').description('the Activity Center: health, timeline, sync grid')
+  activity
+    .command('health', { isDefault: true })
+    .description('the health pulse')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const h = await activityHealth(client())
+      if (opts.json) return printJson(h)
+      process.stdout.write(`${h.status.toUpperCase()}: ${h.sentence}\n`)
+      printTable(h.fields, ['label', 'value', 'color'])
+    })
+  const timelineCmd = activity
+    .command('timeline')
+    .description('audited events, newest first (follows the cursor up to --max rows)')
+    .option('--max <n>', 'at most this many rows', (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new CliError('--max takes a whole number above 0', 2)
+      return n
+    }, 100)
+    .option('--json', 'print JSON')
+  for (const f of TIMELINE_FILTERS) timelineCmd.option(`--${f.replace(/_/g, '-')} <value>`, `filter: ${f}`)
+  timelineCmd.action(async (opts) => {
+    const filters = Object.fromEntries(TIMELINE_FILTERS.map((f) => [f, opts[f.replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase())]]).filter(([, v]) => v !== undefined))
+    const out = await activityTimeline(client(), filters, { max: opts.max })
+    if (opts.json) return printJson(out)
+    printTable(out.rows, ['timestamp', 'user_email', 'client_kind', 'action', 'resource', 'result', 'duration_ms'])
+    if (out.next_cursor) process.stderr.write(`more rows: raise --max\n`)
+  })
+  activity
+    .command('sync')
+    .description('the per-table sync grid')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const g = await activitySync(client())
+      if (opts.json) return printJson(g)
+      printTable(g.tables, ['table_id', 'status', 'last_run_at', 'rows', 'runs_24h', 'failures_24h', 'next_expected_at', 'overdue', 'error'])
+    })
+
   const users = admin.command('users').description('manage users')
   users
     .command('add <email>')

@@ -1,0 +1,63 @@
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { join } from 'node:path'
+import { startTestServer, call, type TestServer } from '../helpers.ts'
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
+let s: TestServer
+let admin: { token: string; userId: string }
+
+before(async () => {
+  s = await startTestServer()
+  admin = await s.bootstrap()
+  for (let i = 0; i < 5; i++) await call(s.url, 'POST', '/api/admin/groups', { token: admin.token, body: { name: `team-${i}` } })
+  await call(s.url, 'POST', '/api/admin/groups', { token: admin.token, body: { name: 'team-0' } }) // a 409
+})
+after(async () => {
+  await s.close()
+})
+
+function agnes(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: s.dataDir, AGNES_URL: s.url, AGNES_TOKEN: admin.token }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
+}
+
+test('agnes admin activity health prints the pulse; --json gives the API shape', async () => {
+  const plain = await agnes(['admin', 'activity', 'health'])
+  assert.equal(plain.code, 0, plain.stderr)
+  assert.match(plain.stdout, /^(GREEN|YELLOW|RED): /)
+  assert.match(plain.stdout, /Scheduler/)
+  const json = JSON.parse((await agnes(['admin', 'activity', 'health', '--json'])).stdout)
+  assert.equal(json.fields.length, 7)
+})
+
+test('agnes admin activity timeline filters and pages through the cursor', async () => {
+  const r = await agnes(['admin', 'activity', 'timeline', '--action-prefix', 'user_group.create', '--result-class', 'success', '--json'])
+  assert.equal(r.code, 0, r.stderr)
+  const out = JSON.parse(r.stdout)
+  assert.equal(out.rows.length, 5)
+  assert.ok(out.rows.every((x: { action: string; result: string }) => x.action === 'user_group.create' && x.result === 'success'))
+  // Pages of two, stopped at three rows: the cursor is followed and the rest is announced.
+  const capped = await agnes(['admin', 'activity', 'timeline', '--action-prefix', 'user_group.create', '--max', '3'])
+  assert.equal(capped.code, 0)
+  assert.equal(capped.stdout.trim().split('\n').length, 4, 'a header and three rows')
+  assert.match(capped.stderr, /more rows/)
+  const errors = JSON.parse((await agnes(['admin', 'activity', 'timeline', '--result-class', 'error', '--json'])).stdout)
+  assert.deepEqual(errors.rows.map((x: { result: string }) => x.result), ['error.409'])
+  const bad = await agnes(['admin', 'activity', 'timeline', '--result-class', 'sideways'])
+  assert.equal(bad.code, 1)
+  assert.match(bad.stderr, /result_class/)
+})
+
+test('agnes admin activity sync prints the grid', async () => {
+  const r = await agnes(['admin', 'activity', 'sync', '--json'])
+  assert.equal(r.code, 0, r.stderr)
+  assert.deepEqual(JSON.parse(r.stdout), { tables: [] })
+})

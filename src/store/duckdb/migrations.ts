@@ -228,4 +228,53 @@ export const duckdbMigrations: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 5,
+    name: 'feedback reports, admin Telegram links, notification outbox',
+    statements: [
+      `CREATE TABLE feedback_reports (
+        id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMPTZ NOT NULL,
+        reporter_user VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        session_excerpt VARCHAR,
+        session_file VARCHAR,
+        environment JSON,
+        fingerprint VARCHAR NOT NULL,
+        duplicate_of VARCHAR,
+        status VARCHAR NOT NULL,
+        assignee VARCHAR,
+        tags JSON,
+        resolution VARCHAR,
+        resolved_at TIMESTAMPTZ,
+        resolved_by VARCHAR,
+        correlation_id VARCHAR,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX feedback_status_ts ON feedback_reports (status, created_at)`,
+      `CREATE INDEX feedback_fingerprint ON feedback_reports (fingerprint)`,
+      `CREATE INDEX feedback_reporter ON feedback_reports (reporter_user, created_at)`,
+      `CREATE TABLE telegram_links (
+        user_id VARCHAR PRIMARY KEY,
+        chat_id VARCHAR NOT NULL,
+        linked_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE notifications (
+        id VARCHAR PRIMARY KEY,
+        channel VARCHAR NOT NULL,
+        user_id VARCHAR,
+        chat_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        report_ids JSON,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TIMESTAMPTZ NOT NULL,
+        last_error VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        sent_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX notifications_due ON notifications (status, next_attempt_at)`,
+    ],
+  },
 ]

@@ -9,6 +9,8 @@ import { AuditWriter } from '../src/audit/index.ts'
 import { buildApp } from '../src/web/app.ts'
 import { bootstrapAdmin, prepareBootstrap } from '../src/platform/auth/bootstrap.ts'
 import type { Services } from '../src/services.ts'
+import { openAnalytics } from '../src/store/analytics/index.ts'
+import { createProductAnalytics } from '../src/integrations/posthog/index.ts'
 import { load } from './load.ts'
 
 export interface Figure {
@@ -54,7 +56,8 @@ export async function benchAuditedEndpoint(total = 3000, rounds = 3): Promise<Fi
   const config = configForDataDir(dir, { port: 0 })
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
-  const svc: Services = { config, store, audit, log }
+  const analytics = await openAnalytics(config)
+  const svc: Services = { config, store, audit, log, analytics, product: createProductAnalytics(config) }
   const token = await prepareBootstrap(config, store)
   const { token: pat } = await bootstrapAdmin(svc, {}, { token: token!, email: 'bench@example.com' })
   const noAudit = Object.create(audit) as AuditWriter
@@ -87,6 +90,7 @@ export async function benchAuditedEndpoint(total = 3000, rounds = 3): Promise<Fi
     await audited.close()
     await unaudited.close()
     await audit.drain()
+    await analytics.close()
     await store.close()
     rmSync(dir, { recursive: true, force: true })
   }

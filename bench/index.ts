@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
 import { benchFailureScan } from './failure-scan.ts'
+import { benchTimeline } from './activity.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -23,6 +24,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audit-writer', () => benchAuditWriter()],
   ['audited-endpoint', () => benchAuditedEndpoint()],
   ['failure-scan', failureScanFigures],
+  ['timeline-1m', () => benchTimeline(1_000_000)],
 ]
 
 const fmt = (f: Figure) => (f.unit === 'ratio' ? `${f.value.toFixed(3)}` : f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2))

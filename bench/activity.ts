@@ -1,0 +1,112 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { tmpdir } from 'node:os'
+import pino from 'pino'
+import { configForDataDir } from '../src/config.ts'
+import { openStore } from '../src/store/index.ts'
+import { openDuckDb } from '../src/store/duckdb/driver.ts'
+import { AuditWriter } from '../src/audit/index.ts'
+import { openAnalytics } from '../src/store/analytics/index.ts'
+import { createProductAnalytics } from '../src/integrations/posthog/index.ts'
+import { buildApp } from '../src/web/app.ts'
+import { bootstrapAdmin, prepareBootstrap } from '../src/platform/auth/bootstrap.ts'
+import { toFilters, computeHealth, gatherHealthInputs } from '../src/activity/index.ts'
+import type { Services } from '../src/services.ts'
+import type { Figure } from './audit.ts'
+
+const log = pino({ level: 'silent' })
+
+/**
+ * Fills audit_log with `rows` synthetic events spread over 30 days (a benchmark data set, generated in
+ * SQL for speed; never shown on a page), with the mix of actions, users and results a busy instance has.
+ */
+async function seedAudit(dbPath: string, rows: number) {
+  const db = await openDuckDb(dbPath, 1)
+  await db.run(`
+    INSERT INTO audit_log (timestamp, user_id, user_email, action, resource, params, params_before, result, duration_ms, client_ip, client_kind, correlation_id)
+    SELECT
+      now() - to_milliseconds(CAST(i AS BIGINT) * (CAST(2592000000 AS BIGINT) // ${rows})),
+      'user-' || (i % 40),
+      'user' || (i % 40) || '@example.com',
+      ['query.run', 'query.run', 'query.run', 'sync.trigger', 'data.download', 'session.upload', 'run_sync_due', 'user.read_self', 'table.register', 'feedback.report'][1 + i % 10],
+      'table:t' || (i % 25),
+      CAST('{"sql": "SELECT * FROM t' || (i % 25) || ' WHERE id = ' || i || '", "rows": ' || (i % 1000) || '}' AS JSON),
+      NULL,
+      CASE WHEN i % 37 = 0 THEN 'error.invalid_sql' WHEN i % 53 = 0 THEN 'denied' ELSE 'success' END,
+      (i % 500) / 3.0,
+      '127.0.0.1',
+      ['api', 'cli', 'web', 'scheduler', 'agent'][1 + i % 5],
+      'bench-' || i
+    FROM range(${rows}) t(i)`)
+  await db.close()
+}
+
+function pct(xs: number[], p: number) {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]
+}
+
+export async function benchTimeline(rows = 1_000_000, samples = 30): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'agnes-bench-tl-'))
+  const config = configForDataDir(dir, { port: 0 })
+  try {
+    // Schema first, then the rows, then the server on the same file.
+    const pre = await openStore(config)
+    await pre.close()
+    const t0 = performance.now()
+    await seedAudit(join(config.stateDir, 'system.duckdb'), rows)
+    const seedSeconds = (performance.now() - t0) / 1000
+
+    const store = await openStore(config)
+    const audit = new AuditWriter(store, config.stateDir, log)
+    const analytics = await openAnalytics(config)
+    const svc: Services = { config, store, audit, log, analytics, product: createProductAnalytics(config) }
+    const token = await prepareBootstrap(config, store)
+    const { token: pat } = await bootstrapAdmin(svc, {}, { token: token!, email: 'bench@example.com' })
+    const app = await buildApp(svc)
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+    const since30 = new Date(Date.now() - 30 * 86400_000).toISOString()
+    const views: Array<[string, Record<string, string>]> = [
+      ['default (last 24 h)', {}],
+      ['errors, 30 days', { since: since30, result_class: 'error' }],
+      ['one user, 30 days', { since: since30, user_id: 'user-7' }],
+      ['action prefix + client kind', { since: since30, action_prefix: 'sync', client_kind: 'scheduler' }],
+      ['resource, 30 days', { since: since30, resource: 'table:t3' }],
+      ['free text q (7 days)', { q: 't11 WHERE' }],
+    ]
+    const figures: Figure[] = [{ name: `audit rows in the store`, value: rows, unit: 'rows', note: `seeded in ${seedSeconds.toFixed(1)} s` }]
+    for (const [name, f] of views) {
+      const qs = new URLSearchParams({ ...f, limit: '100' }).toString()
+      const api: number[] = []
+      const raw: number[] = []
+      for (let i = 0; i < samples; i++) {
+        // Alternate so both sides see the same machine conditions.
+        let t = performance.now()
+        const res = await fetch(`${base}/api/admin/activity/timeline?${qs}`, { headers: { authorization: `Bearer ${pat}` } })
+        await res.arrayBuffer()
+        api.push(performance.now() - t)
+        t = performance.now()
+        await store.activity.timeline(toFilters(f as never), 101, null)
+        raw.push(performance.now() - t)
+      }
+      figures.push({ name: `timeline API p50, ${name}`, value: pct(api, 50), unit: 'ms', note: `p95 ${pct(api, 95).toFixed(1)} ms; raw store query p50 ${pct(raw, 50).toFixed(1)} ms` })
+      figures.push({ name: `timeline API / raw query (p50), ${name}`, value: pct(api, 50) / pct(raw, 50), unit: 'ratio', note: `${samples} samples each, alternating` })
+    }
+    const h: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const t = performance.now()
+      computeHealth(await gatherHealthInputs(svc), new Date())
+      h.push(performance.now() - t)
+    }
+    figures.push({ name: 'health pulse, uncached', value: pct(h, 50), unit: 'ms', note: `p95 ${pct(h, 95).toFixed(1)} ms over 10 runs` })
+    figures.push({ name: 'server memory (RSS) after the runs', value: process.memoryUsage().rss / 1e6, unit: 'MB', note: 'bench process: server and client together' })
+    await app.close()
+    await audit.drain()
+    await analytics.close()
+    await store.close()
+    return figures
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

@@ -11,6 +11,8 @@ import { userRoutes } from './routes/users.ts'
 import { groupRoutes } from './routes/groups.ts'
 import { instanceRoutes } from './routes/instance.ts'
 import { pageRoutes } from './routes/pages.ts'
+import { activityPageRoutes } from './routes/activity-page.ts'
+import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
 import { activityRoutes } from './routes/activity.ts'
@@ -38,7 +40,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   errorHandling(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...pageRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...pageRoutes, ...activityPageRoutes, ...staticRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

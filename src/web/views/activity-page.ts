@@ -1,0 +1,83 @@
+import { html } from './html.ts'
+import { layout } from './layout.ts'
+import { staticUrl } from '../routes/static.ts'
+import type { Actor } from '../../services.ts'
+
+const RESULT_CLASSES = ['success', 'error', 'denied', 'other']
+const CLIENT_KINDS = ['web', 'cli', 'api', 'agent', 'scheduler', 'system']
+
+/**
+ * The Activity Center shell. Everything with data in it is filled in by /static/activity.js from the
+ * /api/admin/activity/* endpoints; the filter controls read their state from the URL there too.
+ */
+export function renderActivityPage(opts: { actor: Actor; csrf: string | null }): string {
+  const body = html`<div id="activity" class="ac">
+<div class="ac-head"><h1>Activity</h1>
+<nav class="ac-tabs" role="tablist">
+<button type="button" role="tab" class="ac-tab" data-tab="timeline" aria-selected="true">Timeline</button>
+<button type="button" role="tab" class="ac-tab" data-tab="sync" aria-selected="false">Sync</button>
+</nav>
+<span class="ac-updated muted" id="ac-updated"></span></div>
+<div id="ac-banner" class="ac-banner" role="alert" hidden></div>
+
+<section class="card ac-pulse" id="ac-pulse" aria-label="Health pulse">
+<div class="ac-pulse-head"><span class="ac-dot ac-dot-grey" id="ac-pulse-status" aria-hidden="true"></span>
+<p class="ac-sentence" id="ac-sentence">Loading health…</p></div>
+<div class="ac-fields" id="ac-fields"></div>
+</section>
+
+<section id="ac-panel-timeline" class="ac-panel" role="tabpanel">
+<form class="card ac-filters" id="ac-filters" autocomplete="off">
+<div class="ac-f"><label for="f-since">From</label><input id="f-since" name="since" type="datetime-local" step="1"></div>
+<div class="ac-f"><label for="f-until">To</label><input id="f-until" name="until" type="datetime-local" step="1"></div>
+<div class="ac-f ac-f-presets"><span class="ac-flabel">Range</span><span class="ac-presets">
+<button type="button" class="ac-chip" data-range="1">1h</button><button type="button" class="ac-chip" data-range="24">24h</button><button type="button" class="ac-chip" data-range="168">7d</button><button type="button" class="ac-chip" data-range="720">30d</button><button type="button" class="ac-chip" data-range="2160">90d</button></span><span class="ac-window muted" id="ac-window"></span></div>
+<div class="ac-f"><label for="f-user">User</label><select id="f-user" name="user_id"><option value="">Anyone</option></select></div>
+<div class="ac-f"><label for="f-action">Action prefix</label><input id="f-action" name="action_prefix" class="mono" placeholder="sync. or run_" list="ac-action-list" maxlength="200"><datalist id="ac-action-list"></datalist></div>
+<div class="ac-f"><label for="f-result">Result</label><select id="f-result" name="result_class"><option value="">Any</option>${RESULT_CLASSES.map((c) => html`<option value="${c}">${c}</option>`)}</select></div>
+<div class="ac-f"><label for="f-client">Client</label><select id="f-client" name="client_kind"><option value="">Any</option>${CLIENT_KINDS.map((c) => html`<option value="${c}">${c}</option>`)}</select></div>
+<div class="ac-f ac-f-q"><label for="f-q">Search</label><input id="f-q" name="q" type="search" placeholder="resource, params, e-mail…" maxlength="200"></div>
+<div class="ac-f ac-f-check"><label><input id="f-self" name="include_self_reads" type="checkbox"> Include my Activity reads</label></div>
+<div class="ac-f ac-f-actions"><button type="button" class="ac-secondary" id="ac-clear">Clear filters</button></div>
+<div class="ac-extra" id="ac-extra" hidden></div>
+</form>
+
+<div class="ac-kpis" id="ac-kpis" aria-label="Figures for the current filter"></div>
+
+<div class="ac-main">
+<div class="ac-timeline card">
+<div class="ac-timeline-head"><strong>Events</strong><span class="muted" id="ac-count"></span>
+<span class="ac-export">Export <a id="ac-export-csv" href="/api/admin/activity/export?format=csv" download>CSV</a> · <a id="ac-export-ndjson" href="/api/admin/activity/export?format=ndjson" download>NDJSON</a></span></div>
+<button type="button" class="ac-new" id="ac-new" hidden></button>
+<div class="ac-table-wrap"><table class="ac-table" id="ac-table">
+<thead><tr><th class="c-time">Time</th><th>User</th><th>Action</th><th>Resource</th><th>Result</th><th class="num">Duration</th><th>Client</th></tr></thead>
+<tbody id="ac-rows"><tr class="ac-empty"><td colspan="7">Loading events…</td></tr></tbody>
+</table></div>
+<div class="ac-more"><button type="button" class="ac-secondary" id="ac-more" hidden>Load more</button></div>
+</div>
+<aside class="ac-facets card" id="ac-facets" aria-label="Counts for the current filter"></aside>
+</div>
+</section>
+
+<section id="ac-panel-sync" class="ac-panel" role="tabpanel" hidden>
+<div class="card ac-timeline"><div class="ac-timeline-head"><strong>Tables</strong><span class="muted" id="ac-sync-summary"></span></div>
+<div class="ac-table-wrap"><table class="ac-table ac-sync" id="ac-sync">
+<thead><tr><th>Table</th><th>Status</th><th>Last run</th><th class="num">Rows</th><th class="num">Duration</th><th class="num">Runs 24h</th><th class="num">Failures 24h</th><th>Next expected</th><th>Error</th></tr></thead>
+<tbody id="ac-sync-rows"><tr class="ac-empty"><td colspan="9">Loading tables…</td></tr></tbody>
+</table></div></div>
+</section>
+
+<aside class="ac-drawer" id="ac-drawer" aria-label="Event details" hidden>
+<div class="ac-drawer-head"><strong id="ac-drawer-title">Event</strong><button type="button" class="ac-close" id="ac-drawer-close" aria-label="Close">×</button></div>
+<div class="ac-drawer-body" id="ac-drawer-body"></div>
+</aside>
+</div>`
+  return layout({
+    title: 'Activity',
+    actor: opts.actor,
+    csrf: opts.csrf,
+    active: '/admin/activity',
+    head: html`<link rel="stylesheet" href="${staticUrl('activity.css')}"><script src="${staticUrl('activity.js')}" defer></script>`,
+    body,
+  })
+}

@@ -1,0 +1,43 @@
+// Drives Debian's Chromium (/usr/bin/chromium, installed by scripts/ci-deps.sh) through playwright-core.
+// Never downloads a browser.
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+
+export const CHROMIUM = process.env.AGNES_CHROMIUM ?? '/usr/bin/chromium'
+export const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots')
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: run 'bash scripts/ci-deps.sh' (or set AGNES_CHROMIUM)`)
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  })
+}
+
+/** A fresh browser context signed in through the real /login form; page errors are collected in `errors`. */
+export async function signedInPage(browser: Browser, baseUrl: string, email: string, password: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1400, height: 900 } })
+  const page = await context.newPage()
+  const errors: string[] = []
+  page.on('pageerror', (e) => errors.push(e.message))
+  page.on('console', (m) => {
+    // Failed loads are reported with their URL below; the console line for them has none.
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text())
+  })
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`)
+  })
+  await page.goto('/login')
+  await page.fill('#email', email)
+  await page.fill('#password', password)
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/login')), page.click('form[action="/login"] button[type=submit]')])
+  return { context, page, errors }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true })
+  const path = join(SCREENSHOTS, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
+  return path
+}

@@ -1,20 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import pino from 'pino'
 import { configForDataDir } from '../src/config.ts'
 import { openStore } from '../src/store/index.ts'
 import { openDuckDb } from '../src/store/duckdb/driver.ts'
-import { AuditWriter } from '../src/audit/index.ts'
-import { openAnalytics } from '../src/store/analytics/index.ts'
-import { createProductAnalytics } from '../src/integrations/posthog/index.ts'
 import { buildApp } from '../src/web/app.ts'
-import { bootstrapAdmin, prepareBootstrap } from '../src/platform/auth/bootstrap.ts'
 import { toFilters, computeHealth, gatherHealthInputs } from '../src/activity/index.ts'
-import type { Services } from '../src/services.ts'
 import type { Figure } from './audit.ts'
+import { benchServices } from './setup.ts'
 
-const log = pino({ level: 'silent' })
 
 /**
  * Fills audit_log with `rows` synthetic events spread over 30 days (a benchmark data set, generated in
@@ -57,12 +51,8 @@ export async function benchTimeline(rows = 1_000_000, samples = 30): Promise<Fig
     await seedAudit(join(config.stateDir, 'system.duckdb'), rows)
     const seedSeconds = (performance.now() - t0) / 1000
 
-    const store = await openStore(config)
-    const audit = new AuditWriter(store, config.stateDir, log)
-    const analytics = await openAnalytics(config)
-    const svc: Services = { config, store, audit, log, analytics, product: createProductAnalytics(config) }
-    const token = await prepareBootstrap(config, store)
-    const { token: pat } = await bootstrapAdmin(svc, {}, { token: token!, email: 'bench@example.com' })
+    const { svc, token: pat, close } = await benchServices(config)
+    const store = svc.store
     const app = await buildApp(svc)
     await app.listen({ host: '127.0.0.1', port: 0 })
     const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
@@ -102,9 +92,7 @@ export async function benchTimeline(rows = 1_000_000, samples = 30): Promise<Fig
     figures.push({ name: 'health pulse, uncached', value: pct(h, 50), unit: 'ms', note: `p95 ${pct(h, 95).toFixed(1)} ms over 10 runs` })
     figures.push({ name: 'server memory (RSS) after the runs', value: process.memoryUsage().rss / 1e6, unit: 'MB', note: 'bench process: server and client together' })
     await app.close()
-    await audit.drain()
-    await analytics.close()
-    await store.close()
+    await close()
     return figures
   } finally {
     rmSync(dir, { recursive: true, force: true })

@@ -7,11 +7,8 @@ import { configForDataDir } from '../src/config.ts'
 import { openStore } from '../src/store/index.ts'
 import { AuditWriter } from '../src/audit/index.ts'
 import { buildApp } from '../src/web/app.ts'
-import { bootstrapAdmin, prepareBootstrap } from '../src/platform/auth/bootstrap.ts'
-import type { Services } from '../src/services.ts'
-import { openAnalytics } from '../src/store/analytics/index.ts'
-import { createProductAnalytics } from '../src/integrations/posthog/index.ts'
 import { load } from './load.ts'
+import { benchServices } from './setup.ts'
 
 export interface Figure {
   name: string
@@ -54,12 +51,8 @@ export async function benchAuditWriter(rows = 5000): Promise<Figure[]> {
 export async function benchAuditedEndpoint(total = 3000, rounds = 3): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'agnes-bench-'))
   const config = configForDataDir(dir, { port: 0 })
-  const store = await openStore(config)
-  const audit = new AuditWriter(store, config.stateDir, log)
-  const analytics = await openAnalytics(config)
-  const svc: Services = { config, store, audit, log, analytics, product: createProductAnalytics(config) }
-  const token = await prepareBootstrap(config, store)
-  const { token: pat } = await bootstrapAdmin(svc, {}, { token: token!, email: 'bench@example.com' })
+  const { svc, token: pat, close } = await benchServices(config)
+  const audit = svc.audit
   const noAudit = Object.create(audit) as AuditWriter
   noAudit.record = () => Promise.resolve()
   const audited = await buildApp(svc)
@@ -89,9 +82,7 @@ export async function benchAuditedEndpoint(total = 3000, rounds = 3): Promise<Fi
   } finally {
     await audited.close()
     await unaudited.close()
-    await audit.drain()
-    await analytics.close()
-    await store.close()
+    await close()
     rmSync(dir, { recursive: true, force: true })
   }
 }

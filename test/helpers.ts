@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
 import { configForDataDir, type Config } from '../src/config.ts'
 import { startServer, type RunningServer } from '../src/main.ts'
 import { createLogger } from '../src/logger.ts'
@@ -79,4 +80,18 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
       rmSync(dataDir, { recursive: true, force: true })
     },
   }
+}
+
+const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
+
+/** Runs the real command line (bin/agnes → dist/, so `npm run build` first) with a clean environment. */
+export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', (d) => (stderr += d))
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
+  })
 }

@@ -1,10 +1,8 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { join } from 'node:path'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, runCli } from '../helpers.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 let s: TestServer
 let admin: { token: string; userId: string }
 
@@ -18,15 +16,8 @@ after(async () => {
   await s.close()
 })
 
-function agnes(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', HOME: s.dataDir, AGNES_URL: s.url, AGNES_TOKEN: admin.token }, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+function agnes(args: string[]) {
+  return runCli(args, { HOME: s.dataDir, AGNES_URL: s.url, AGNES_TOKEN: admin.token })
 }
 
 test('agnes admin activity health prints the pulse; --json gives the API shape', async () => {

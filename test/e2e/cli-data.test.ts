@@ -1,11 +1,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestServer, call, tempDir, type TestServer } from '../helpers.ts'
+import { startTestServer, call, tempDir, type TestServer, runCli } from '../helpers.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 let s: TestServer
 let admin: { token: string; userId: string }
 let work: string
@@ -25,19 +23,8 @@ after(async () => {
   rmSync(work, { recursive: true, force: true })
 })
 
-function agnes(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: work,
-      env: { PATH: process.env.PATH ?? '', HOME: work, AGNES_URL: s.url, AGNES_TOKEN: admin.token },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+function agnes(args: string[]) {
+  return runCli(args, { HOME: work, AGNES_URL: s.url, AGNES_TOKEN: admin.token }, work)
 }
 
 test('agnes sync waits for the job and reports each table; a failed table makes the exit code non-zero', async () => {

@@ -1,11 +1,9 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { readFileSync, statSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestServer, call, tempDir, type TestServer } from '../helpers.ts'
+import { startTestServer, call, tempDir, type TestServer, runCli } from '../helpers.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 let s: TestServer
 let home: string
 let admin: { token: string; userId: string }
@@ -20,18 +18,8 @@ after(async () => {
   rmSync(home, { recursive: true, force: true })
 })
 
-function agnes(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { PATH: process.env.PATH ?? '', HOME: home, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => (stdout += d))
-    child.stderr.on('data', (d) => (stderr += d))
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-  })
+function agnes(args: string[], env: Record<string, string> = {}) {
+  return runCli(args, { HOME: home, ...env })
 }
 
 test('agnes --version prints the package version', async () => {

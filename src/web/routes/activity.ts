@@ -22,6 +22,19 @@ const readParams = (view: string, q: ActivityQuery) => {
   return { view, filters }
 }
 
+/** The timeline, KPIs and facets: one filter schema, one activity.read window shared by all three. */
+function filteredView(view: string, summary: string, read: (ctx: RouteContext<unknown, ActivityQuery, unknown>) => Promise<unknown>) {
+  return defineRoute({
+    method: 'GET', url: `/api/admin/activity/${view}`, auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary, query: activityQuerySchema,
+    handler: async (ctx) => {
+      const out = await read(ctx as RouteContext<unknown, ActivityQuery, unknown>)
+      await noteRead(ctx as RouteContext<unknown, ActivityQuery, unknown>, readKey(ctx.query), readParams(view, ctx.query))
+      return out
+    },
+  })
+}
+
 export const activityRoutes = [
   defineRoute({
     method: 'GET', url: '/api/admin/activity/health', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
@@ -33,38 +46,13 @@ export const activityRoutes = [
       return health(svc)
     },
   }),
-  defineRoute({
-    method: 'GET', url: '/api/admin/activity/timeline', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
-    summary: 'Audit rows newest first, filtered (all filters AND), paged by an opaque cursor that stays stable while rows arrive.',
-    query: activityQuerySchema,
-    handler: async (ctx) => {
-      const out = await timeline(ctx.svc, ctx.query)
-      const names = filterNames(ctx.query)
-      if (names.length) ctx.svc.product.capture(ctx.actor.user!.id, 'activity_timeline_filtered', { filters: names })
-      await noteRead(ctx, readKey(ctx.query), readParams('timeline', ctx.query))
-      return out
-    },
+  filteredView('timeline', 'Audit rows newest first, filtered (all filters AND), paged by an opaque cursor that stays stable while rows arrive.', async (ctx) => {
+    const names = filterNames(ctx.query)
+    if (names.length) ctx.svc.product.capture(ctx.actor.user!.id, 'activity_timeline_filtered', { filters: names })
+    return timeline(ctx.svc, ctx.query)
   }),
-  defineRoute({
-    method: 'GET', url: '/api/admin/activity/kpis', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
-    summary: 'Events, errors, error rate, active users, p95 duration and duration coverage for the same filters as the timeline.',
-    query: activityQuerySchema,
-    handler: async (ctx) => {
-      const out = await kpis(ctx.svc, ctx.query)
-      await noteRead(ctx, readKey(ctx.query), readParams('kpis', ctx.query))
-      return out
-    },
-  }),
-  defineRoute({
-    method: 'GET', url: '/api/admin/activity/facets', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
-    summary: 'Counts by action prefix, result class, client kind and user for the same filters as the timeline.',
-    query: activityQuerySchema,
-    handler: async (ctx) => {
-      const out = await facets(ctx.svc, ctx.query)
-      await noteRead(ctx, readKey(ctx.query), readParams('facets', ctx.query))
-      return out
-    },
-  }),
+  filteredView('kpis', 'Events, errors, error rate, active users, p95 duration and duration coverage for the same filters as the timeline.', (ctx) => kpis(ctx.svc, ctx.query)),
+  filteredView('facets', 'Counts by action prefix, result class, client kind and user for the same filters as the timeline.', (ctx) => facets(ctx.svc, ctx.query)),
   defineRoute({
     method: 'GET', url: '/api/admin/activity/sync', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
     summary: 'One row per registered table: last run, status, rows, duration, error, runs and failures in 24 h, next expected run, overdue.',

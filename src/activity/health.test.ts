@@ -35,6 +35,8 @@ test('scheduler: green up to 30 min, yellow up to 2 h, red after, yellow when it
   assert.equal(field(inputs({ lastSchedulerRunAt: ago(THRESHOLDS.schedulerYellowMs + 1) }), 'scheduler').color, 'yellow')
   assert.equal(field(inputs({ lastSchedulerRunAt: ago(THRESHOLDS.schedulerRedMs) }), 'scheduler').color, 'yellow')
   assert.equal(field(inputs({ lastSchedulerRunAt: ago(THRESHOLDS.schedulerRedMs + 1) }), 'scheduler').color, 'red')
+  assert.equal(field(inputs({ schedulerEnabled: false, lastSchedulerRunAt: ago(MIN) }), 'scheduler').color, 'yellow', 'off is worth a look even right after a run')
+  assert.equal(field(inputs({ schedulerEnabled: false, lastSchedulerRunAt: ago(THRESHOLDS.schedulerRedMs + 1) }), 'scheduler').color, 'red')
   const never = field(inputs({ lastSchedulerRunAt: null }), 'scheduler')
   assert.deepEqual([never.color, never.value], ['yellow', 'never ran'])
   assert.deepEqual(never.click_filter, { action_prefix: 'run_' })

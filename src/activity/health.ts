@@ -45,7 +45,9 @@ export function schedulerField(i: HealthInputs, now: Date): HealthField {
     return { ...base, value: i.schedulerEnabled ? 'never ran' : 'off, never ran', raw: { last_run_at: null, enabled: i.schedulerEnabled }, color: 'yellow' }
   }
   const age = now.getTime() - Date.parse(i.lastSchedulerRunAt)
-  const color: Color = age > THRESHOLDS.schedulerRedMs ? 'red' : age > THRESHOLDS.schedulerYellowMs ? 'yellow' : 'green'
+  const byAge: Color = age > THRESHOLDS.schedulerRedMs ? 'red' : age > THRESHOLDS.schedulerYellowMs ? 'yellow' : 'green'
+  // Switched off, nothing runs on its own however recent the last run: at least worth a look.
+  const color: Color = !i.schedulerEnabled && byAge === 'green' ? 'yellow' : byAge
   return { ...base, value: `${i.schedulerEnabled ? '' : 'off; '}last run ${minutes(age)} ago`, raw: { last_run_at: i.lastSchedulerRunAt, age_ms: age, enabled: i.schedulerEnabled }, color }
 }
 

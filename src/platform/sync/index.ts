@@ -136,7 +136,7 @@ export async function startSync(
     correlation_id: opts.correlationId ?? null, created_at: new Date().toISOString(), started_at: null, finished_at: null, error: null,
   }
   await svc.store.tables.insertJob(job)
-  note.params = { ...note.params, job_id: jobId, table_ids: job.tables }
+  note.params = { tables: job.tables, job_id: jobId }
   // The job continues after the response; DuckDB works on its own threads, so the event loop stays free.
   const done = runJob(svc, job, tables)
   return { job, done }

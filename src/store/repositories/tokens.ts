@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts'
+import { isConflictError } from './json.ts'
 
 export interface TokenRecord {
   id: string
@@ -28,8 +29,14 @@ export function tokensRepository(db: Db) {
     async revoke(id: string, now: string): Promise<void> {
       await db.run(`UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, [now, id])
     },
+    /**
+     * Records that the token was just used. Concurrent requests with one token race to do this; the
+     * losers' conflict means a winner just wrote the same moment, so it is not an error.
+     */
     async touch(id: string, now: string): Promise<void> {
-      await db.run(`UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2`, [now, id])
+      await db.run(`UPDATE personal_access_tokens SET last_used_at = $1 WHERE id = $2`, [now, id]).catch((e) => {
+        if (!isConflictError(e)) throw e
+      })
     },
   }
 }

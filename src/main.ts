@@ -10,6 +10,8 @@ import type { Services } from './services.ts'
 import { openAnalytics } from './store/analytics/index.ts'
 import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
+import { sessionProcessorJobs, relatedForProcessorEvent } from './platform/sessions/index.ts'
+import { registerRelatedResolver } from './activity/index.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -38,7 +40,8 @@ export async function startServer(
   const spoolTimer = setInterval(() => void audit.replaySpool(), SPOOL_REPLAY_MS)
   spoolTimer.unref()
 
-  const scheduler = config.scheduler ? startScheduler(svc, coreJobs(svc, opts.processors)) : null
+  registerRelatedResolver(relatedForProcessorEvent)
+  const scheduler = config.scheduler ? startScheduler(svc, coreJobs(svc, opts.processors ?? sessionProcessorJobs())) : null
   const bootstrap = await prepareBootstrap(config, store)
   const app = await buildApp(svc)
   await app.listen({ host: config.host, port: config.port })

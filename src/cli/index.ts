@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander'
+import { dirname, join } from 'node:path'
 import { VERSION } from '../version.ts'
 import { loadCliEnv, loadConfig, ConfigError } from '../config.ts'
 import { apiClient, CliError } from './client.ts'
@@ -6,10 +7,12 @@ import { resolveTarget } from './settings.ts'
 import { printJson, printTable } from './output.ts'
 import { login } from './commands/login.ts'
 import { addUser, listUsers } from './commands/admin-users.ts'
+import { listFindings, listSessions, sessionTableRows, showSession } from './commands/admin-sessions.ts'
 import { sync } from './commands/sync.ts'
 import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
 import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS } from './commands/admin-activity.ts'
+import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 
 /**
  * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
@@ -106,6 +109,31 @@ export function buildProgram(): Command {
       else process.stdout.write(`wrote ${out.output} (${out.bytes} bytes)\n`)
     })
 
+  const sessions = program.command('sessions').description('your Claude Code session transcripts')
+  sessions
+    .command('push')
+    .description('upload your Claude Code transcripts (secrets are redacted on the server); unchanged ones are skipped')
+    .option('--dir <dir>', 'folder searched for *.jsonl transcripts (default: ~/.claude/projects)')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const bar = process.stderr.isTTY ? progressBar(process.stderr) : null
+      const out = await sessionsPush(client(), {
+        dir: opts.dir ?? join(env.home, '.claude', 'projects'),
+        stateFile: join(dirname(env.configFile), 'pushed.json'),
+        onProgress: bar ? (p) => bar.update(p) : undefined,
+      }).finally(() => bar?.clear())
+      if (opts.json) printJson(out)
+      else {
+        const redacted = out.uploaded.reduce((n, f) => n + f.redactions, 0)
+        process.stdout.write(
+          `${out.dir}: uploaded ${out.counts.uploaded}${redacted ? ` (${redacted} secret(s) redacted)` : ''}, ` +
+            `unchanged ${out.counts.unchanged}, failed ${out.counts.failed}\n`,
+        )
+      }
+      for (const f of out.failed) process.stderr.write(`agnes: failed: ${f.path}: ${f.error}\n`)
+      if (out.counts.failed) throw new CliError(`${out.counts.failed} transcript(s) failed to upload`)
+    })
+
   const admin = program.command('admin').description('admin commands')
   const activity = admin.command('activity').description('the Activity Center: health, timeline, sync grid')
   activity
@@ -165,6 +193,58 @@ export function buildProgram(): Command {
       const rows = await listUsers(client())
       if (opts.json) printJson(rows)
       else printTable(rows, ['id', 'email', 'username', 'name', 'is_admin'])
+    })
+
+  const adminSessions = admin.command('sessions').description("the team's stored transcripts, their usage and findings")
+  const positiveInt = (flag: string) => (v: string) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} takes a whole number above 0`, 2)
+    return n
+  }
+  adminSessions
+    .command('list')
+    .description('stored transcripts with usage and finding counts (follows the cursor up to --limit rows)')
+    .option('--user <username>', 'only this user')
+    .option('--type <finding_type>', 'only sessions with a finding of this type')
+    .option('--since <date>', 'sessions active on or after this date (YYYY-MM-DD or ISO time)')
+    .option('--until <date>', 'sessions active on or before this date')
+    .option('--sort <order>', 'recent, findings or user', 'recent')
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'), 100)
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const out = await listSessions(client(), opts)
+      if (opts.json) return printJson(out)
+      printTable(sessionTableRows(out.rows), ['session_file', 'started_at', 'turns', 'tool_calls', 'tool_errors', 'findings'])
+      if (out.next_cursor) process.stderr.write('more sessions: raise --limit\n')
+    })
+  adminSessions
+    .command('show <session>')
+    .description('one transcript (USERNAME/FILENAME): usage, processing state and findings; --json adds its events')
+    .option('--json', 'print JSON')
+    .action(async (session: string, opts) => {
+      const out = await showSession(client(), session)
+      if (opts.json) return printJson(out)
+      const u = out.usage
+      process.stdout.write(`${out.session_file}  (${out.bytes} bytes, uploaded ${out.uploaded_at})\n`)
+      process.stdout.write(u ? `${u.started_at} → ${u.ended_at}: ${u.turns} turn(s), ${u.tool_calls} tool call(s), ${u.tool_errors} tool error(s)\n` : 'not processed yet\n')
+      for (const p of out.processing) process.stdout.write(`${p.processor}: ${p.status}${p.up_to_date ? '' : ' (file changed since)'}${p.error ? ` — ${p.error}` : ''}\n`)
+      printTable(out.findings, ['line', 'turn_index', 'finding_type', 'severity', 'excerpt'])
+    })
+  adminSessions
+    .command('findings')
+    .description('findings, newest first (follows the cursor up to --limit rows)')
+    .option('--user <username>', 'only this user')
+    .option('--type <finding_type>', 'tool_error, permission_denied, user_rejection, loop or abrupt_end')
+    .option('--since <date>', 'events on or after this date (YYYY-MM-DD or ISO time)')
+    .option('--until <date>', 'events on or before this date')
+    .option('--session <session>', 'only this transcript (USERNAME/FILENAME)')
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'), 100)
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const out = await listFindings(client(), opts)
+      if (opts.json) return printJson(out)
+      printTable(out.rows, ['detected_at', 'session_file', 'line', 'finding_type', 'severity', 'excerpt'])
+      if (out.next_cursor) process.stderr.write('more findings: raise --limit\n')
     })
 
   return program

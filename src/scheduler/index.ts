@@ -72,7 +72,9 @@ export async function runJobOnce(svc: Services, job: Job): Promise<{ result: str
           timer = setTimeout(() => reject(new TimeoutError(`the job ran past its ${Math.round(job.budgetMs / 1000)} s budget`)), job.budgetMs)
         }),
       ])
-      if (Array.isArray(output.failed) && output.failed.length) result = 'error.partial'
+      // Jobs report failures as a list (sync, scripts) or a count (session processors).
+      const failed = output.failed
+      if ((Array.isArray(failed) && failed.length) || (typeof failed === 'number' && failed > 0)) result = 'error.partial'
     } catch (e) {
       result = e instanceof TimeoutError ? 'error.timeout' : 'error.exception'
       output = { error: (e instanceof Error ? e.message : String(e)).slice(0, 500) }

@@ -16,6 +16,8 @@ import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
 import { activityRoutes } from './routes/activity.ts'
+import { uploadRoutes, uploadScope } from './routes/uploads.ts'
+import { sessionRoutes } from './routes/sessions.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,11 +42,13 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   errorHandling(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...pageRoutes, ...activityPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...pageRoutes, ...activityPageRoutes, ...staticRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)
-  for (const s of specs) registerRoute(app, svc, s)
+  for (const s of specs) if (!uploadRoutes.includes(s)) registerRoute(app, svc, s)
+  // Uploads get their own scope: their multipart and raw-stream body parsers must not apply to other routes.
+  await app.register(uploadScope(svc))
   app.get('/activity-center', { config: {} }, async (_req, reply) => reply.redirect('/admin/activity', 308))
   return app
 }

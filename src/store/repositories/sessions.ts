@@ -141,6 +141,16 @@ export function sessionsRepository(db: Db) {
         [processor, limit],
       )
     },
+    /** How many stored transcripts `pending` would return without a limit. */
+    async countPending(processor: string): Promise<number> {
+      const r = await db.one<{ n: number }>(
+        `SELECT count(*) AS n FROM session_uploads u
+         LEFT JOIN session_processor_state s ON s.processor = $1 AND s.session_file = u.session_file
+         WHERE s.session_file IS NULL OR s.file_sha256 <> u.sha256 OR s.status <> 'ok'`,
+        [processor],
+      )
+      return Number(r?.n ?? 0)
+    },
     /** Stored transcripts whose current content this processor has already handled. */
     async countUpToDate(processor: string): Promise<number> {
       const r = await db.one<{ n: number }>(

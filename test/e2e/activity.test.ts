@@ -64,6 +64,30 @@ test('every audited data-plane endpoint can be found in the timeline by its corr
   assert.deepEqual([hist[0].record.table_id, hist[0].record.job_id, hist[0].record.rows, hist[0].record.status], ['sales', jobId, 2, 'success'])
 })
 
+test('a session upload and a failure_scan run appear in the timeline, and the run leads to the findings it produced', async () => {
+  const lines = [
+    { type: 'user', message: { role: 'user', content: 'list the files' }, timestamp: '2026-11-20T10:00:00.000Z', uuid: 'u1' },
+    { type: 'assistant', message: { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'Bash', input: { command: 'ls /nope' } }] }, timestamp: '2026-11-20T10:00:01.000Z', uuid: 'a1' },
+    { type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', is_error: true, content: 'ls: cannot access /nope: No such file or directory' }] }, timestamp: '2026-11-20T10:00:02.000Z', uuid: 'u2' },
+    { type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: 'That folder does not exist.' }] }, timestamp: '2026-11-20T10:00:03.000Z', uuid: 'a2' },
+  ]
+  const up = await call(s.url, 'POST', '/api/upload/sessions?filename=stuck.jsonl', {
+    token: admin.token, rawBody: lines.map((l) => JSON.stringify(l)).join('\n') + '\n', headers: { 'content-type': 'application/octet-stream', 'x-correlation-id': 'act-upload' },
+  })
+  assert.equal(up.status, 201, up.text)
+  const [uploadRow] = (await tl('correlation_id=act-upload')).body.rows
+  assert.deepEqual([uploadRow.action, uploadRow.result, uploadRow.resource], ['session.upload', 'success', 'session:admin/stuck.jsonl'])
+
+  const run = await call(s.url, 'POST', '/api/admin/run-session-processor?processor=failure_scan', { token: admin.token, headers: { 'x-correlation-id': 'act-scan' } })
+  assert.equal(run.status, 200, run.text)
+  const [runRow] = (await tl('correlation_id=act-scan')).body.rows
+  assert.equal(runRow.action, 'run_session_processor:failure_scan')
+  const ev = await call(s.url, 'GET', `/api/admin/activity/events/${runRow.id}`, { token: admin.token })
+  const findings = ev.body.related.filter((r: { kind: string }) => r.kind === 'session_finding')
+  assert.equal(findings.length, 1)
+  assert.deepEqual([findings[0].record.session_file, findings[0].record.finding_type, findings[0].record.line], ['admin/stuck.jsonl', 'tool_error', 3])
+})
+
 test('SQL literals are masked for display; revealing raw values is audited', async () => {
   const row = (await tl('action_prefix=query.run&correlation_id=act-query.run')).body.rows[0]
   assert.equal(row.params.sql, 'SELECT * FROM sales WHERE region = ?')

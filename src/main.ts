@@ -12,6 +12,7 @@ import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
 import { sessionProcessorJobs, relatedForProcessorEvent } from './platform/sessions/index.ts'
 import { registerRelatedResolver } from './activity/index.ts'
+import { relatedForFeedbackEvent } from './platform/feedback/index.ts'
 
 export interface RunningServer {
   app: FastifyInstance
@@ -34,13 +35,14 @@ export async function startServer(
   const analytics = await openAnalytics(config)
   const product = createProductAnalytics(config)
   const svc: Services = { config, store, audit, log, analytics, product }
+  registerRelatedResolver(relatedForProcessorEvent)
+  registerRelatedResolver(relatedForFeedbackEvent)
   await audit.replaySpool()
   // Jobs a previous process left unfinished will never finish; say so instead of leaving them "running".
   await store.tables.failUnfinishedJobs(new Date().toISOString())
   const spoolTimer = setInterval(() => void audit.replaySpool(), SPOOL_REPLAY_MS)
   spoolTimer.unref()
 
-  registerRelatedResolver(relatedForProcessorEvent)
   const scheduler = config.scheduler ? startScheduler(svc, coreJobs(svc, opts.processors ?? sessionProcessorJobs())) : null
   const bootstrap = await prepareBootstrap(config, store)
   const app = await buildApp(svc)

@@ -13,6 +13,9 @@ import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
 import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS } from './commands/admin-activity.ts'
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
+import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
+import { myReportRows, myReports } from './commands/reports.ts'
+import { feedbackTableRows, listFeedback, showFeedback, updateFeedback } from './commands/admin-feedback.ts'
 
 /**
  * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
@@ -134,6 +137,45 @@ export function buildProgram(): Command {
       if (out.counts.failed) throw new CliError(`${out.counts.failed} transcript(s) failed to upload`)
     })
 
+  program
+    .command('report')
+    .description('report a problem to your Agnes admins with the end of your current Claude Code session; shows exactly what is sent first')
+    .requiredOption('-m, --message <text>', 'what went wrong, in your words')
+    .option('--session <file>', 'the transcript to excerpt (default: the newest one of this folder under ~/.claude/projects)')
+    .option('-y, --yes', 'send without asking (the preview is still printed)')
+    .option('--json', 'print JSON (the preview goes to stderr)')
+    .action(async (opts) => {
+      const target = resolveTarget(env)
+      const bundle = await buildReportBundle({ message: opts.message, session: opts.session, home: env.home, cwd: process.cwd(), pwd: process.env.PWD })
+      const out = opts.json ? process.stderr : process.stdout
+      out.write(formatPreview(bundle, target.url) + '\n\n')
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) {
+          throw new CliError('nothing was sent: there is no terminal to confirm on. Check the preview above, then run the same command with --yes to send it')
+        }
+        if (!(await confirm('Send this report? [y/N] ', process.stdin, out))) {
+          out.write('Not sent.\n')
+          return
+        }
+      }
+      const res = await sendReport(apiClient(target.url, target.token), bundle)
+      if (opts.json) printJson({ ...res, excerpt: bundle.excerpt ? { turns: bundle.excerpt.turns, bytes: bundle.excerpt.bytes, session_file: bundle.session_file } : null, redactions: bundle.redactions })
+      else {
+        process.stdout.write(`Sent report ${res.id}.${res.duplicate_of ? ` It looks like report ${res.duplicate_of}, which is still open.` : ''}\n`)
+        process.stdout.write('Follow it with `agnes reports`.\n')
+      }
+    })
+
+  program
+    .command('reports')
+    .description('your problem reports with their status and resolution')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const rows = await myReports(client())
+      if (opts.json) printJson(rows)
+      else printTable(myReportRows(rows), ['id', 'created_at', 'status', 'message', 'resolution'])
+    })
+
   const admin = program.command('admin').description('admin commands')
   const activity = admin.command('activity').description('the Activity Center: health, timeline, sync grid')
   activity
@@ -245,6 +287,60 @@ export function buildProgram(): Command {
       if (opts.json) return printJson(out)
       printTable(out.rows, ['detected_at', 'session_file', 'line', 'finding_type', 'severity', 'excerpt'])
       if (out.next_cursor) process.stderr.write('more findings: raise --limit\n')
+    })
+
+  const adminFeedback = admin.command('feedback').description("the team's problem reports")
+  adminFeedback
+    .command('list')
+    .description('reports, open and triaged first, newest first (follows the cursor up to --limit rows)')
+    .option('--status <list>', 'open, triaged, resolved, wontfix (comma-separated)')
+    .option('--tag <tag>', 'only reports with this tag')
+    .option('--assignee <who>', 'a user id or e-mail, me, or none')
+    .option('--fingerprint <sha256>', 'only reports with this fingerprint')
+    .option('--limit <n>', 'at most this many rows', (v: string) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new CliError('--limit takes a whole number above 0', 2)
+      return n
+    }, 100)
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const out = await listFeedback(client(), opts)
+      if (opts.json) return printJson(out)
+      printTable(feedbackTableRows(out.rows), ['id', 'created_at', 'status', 'reporter', 'duplicates', 'tags', 'message'])
+      if (out.next_cursor) process.stderr.write('more reports: raise --limit\n')
+    })
+  adminFeedback
+    .command('show <id>')
+    .description('one report in full: message, environment, findings of its session, the excerpt and its audit events')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts) => {
+      const r = await showFeedback(client(), id)
+      if (opts.json) return printJson(r)
+      const w = (l: string) => process.stdout.write(l + '\n')
+      w(`${r.id}  ${r.status}${r.assignee ? ` (assigned to ${r.assignee})` : ''}  from ${r.reporter_email ?? r.reporter_user} at ${r.created_at}`)
+      w(`fingerprint ${r.fingerprint}${r.duplicate_of ? `, duplicate of ${r.duplicate_of}` : ''}; ${r.duplicate_count} other report(s) share it`)
+      if (r.tags.length) w(`tags: ${r.tags.join(', ')}`)
+      if (r.resolution) w(`resolution: ${r.resolution}`)
+      w('')
+      w(r.message)
+      w('')
+      if (r.environment) w(`environment: ${Object.entries(r.environment).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+      w(`session: ${r.session_file ?? 'none'}${r.session_excerpt ? ` (excerpt of ${r.session_excerpt.length} characters; --json shows it)` : ''}`)
+      if (r.findings.length) printTable(r.findings, ['line', 'turn_index', 'finding_type', 'severity', 'excerpt'])
+      w(`audit events of the report: ${r.events.map((e) => `${e.action} ${e.result}`).join(', ') || 'none'}`)
+    })
+  adminFeedback
+    .command('update <id>')
+    .description('change a report: status, assignee, tags, resolution')
+    .option('--status <status>', 'open, triaged, resolved or wontfix')
+    .option('--assignee <who>', 'a user id or e-mail, me, or none to unassign')
+    .option('--tags <a,b>', 'replace the tags (an empty string clears them)')
+    .option('--resolution <text>', 'what was done (an empty string clears it)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts) => {
+      const r = await updateFeedback(client(), id, opts)
+      if (opts.json) return printJson(r)
+      process.stdout.write(`${r.id}: ${r.status}${r.assignee ? `, assigned to ${r.assignee}` : ''}${r.tags.length ? `, tags ${r.tags.join(',')}` : ''}${r.resolution ? ` — ${r.resolution}` : ''}\n`)
     })
 
   return program

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Actor, Services } from '../services.ts'
 import { syncDue } from '../platform/sync/index.ts'
 import { runDueScripts } from '../platform/scripts/index.ts'
+import { runTelegramOutbox } from '../integrations/telegram/index.ts'
 
 /** What the scheduler runs: a named job, how often, with how much time, writing one audit row per tick. */
 export interface Job {
@@ -33,6 +34,11 @@ export function coreJobs(svc: Services, processors: ProcessorJob[] = []): Job[] 
     {
       name: 'scripts_due', action: 'run_scripts_due', everyMs: svc.config.schedule.scriptsDueSeconds * 1000, budgetMs,
       run: async ({ svc, actor, correlationId, deadline }) => runDueScripts(svc, actor, { correlationId, deadline }),
+    },
+    {
+      // Report notifications: retries of failed sends (with backoff) and digests whose 5 minutes are up.
+      name: 'telegram_outbox', action: 'run_telegram_outbox', everyMs: 60_000, budgetMs,
+      run: async ({ svc, correlationId, deadline }) => runTelegramOutbox(svc, { correlationId, deadline }),
     },
     ...processors.map((p) => ({
       name: `session_processor:${p.name}`,

@@ -17,6 +17,7 @@ import { scriptsRepository } from './repositories/scripts.ts'
 import { sharedStateRepository } from './repositories/shared-state.ts'
 import { sessionsRepository } from './repositories/sessions.ts'
 import { activityRepository } from './repositories/activity.ts'
+import { feedbackRepository } from './repositories/feedback.ts'
 
 export type { UserRecord } from './repositories/users.ts'
 export type { TokenRecord } from './repositories/tokens.ts'
@@ -28,6 +29,7 @@ export type { SessionUploadRecord } from './repositories/session-uploads.ts'
 export type { ScriptRecord } from './repositories/scripts.ts'
 export type { ProcessorStateRecord, SessionFindingRecord, SessionUsageRecord } from './repositories/sessions.ts'
 export type { ActivityFilters, Keyset } from './repositories/activity.ts'
+export type { FeedbackReportRecord, FeedbackListRecord, FeedbackStatus, NotificationRecord, TelegramLinkRecord } from './repositories/feedback.ts'
 
 /** Everything Agnes keeps, one repository per table family. Route and CLI code see only this. */
 export interface Store {
@@ -45,6 +47,7 @@ export interface Store {
   readonly shared: ReturnType<typeof sharedStateRepository>
   readonly sessions: ReturnType<typeof sessionsRepository>
   readonly activity: ReturnType<typeof activityRepository>
+  readonly feedback: ReturnType<typeof feedbackRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -65,6 +68,7 @@ export function storeOver(db: Db): Store {
     shared: sharedStateRepository(db),
     sessions: sessionsRepository(db),
     activity: activityRepository(db),
+    feedback: feedbackRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -12,12 +12,14 @@ import { groupRoutes } from './routes/groups.ts'
 import { instanceRoutes } from './routes/instance.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { activityPageRoutes } from './routes/activity-page.ts'
+import { sessionsPageRoutes } from './routes/sessions-pages.ts'
 import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
 import { activityRoutes } from './routes/activity.ts'
 import { uploadRoutes, uploadScope } from './routes/uploads.ts'
 import { sessionRoutes } from './routes/sessions.ts'
+import { feedbackRoutes } from './routes/feedback.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,7 +44,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   errorHandling(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...pageRoutes, ...activityPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...staticRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

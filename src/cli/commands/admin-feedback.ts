@@ -1,0 +1,98 @@
+import type { ApiClient } from '../client.ts'
+import { CliError } from '../client.ts'
+
+/** A report row of `GET /api/admin/feedback`. */
+export interface FeedbackRow {
+  id: string
+  created_at: string
+  updated_at: string
+  reporter_user: string
+  reporter_email: string | null
+  status: string
+  message: string
+  tags: string[]
+  assignee: string | null
+  resolution: string | null
+  resolved_at: string | null
+  resolved_by: string | null
+  fingerprint: string
+  duplicate_of: string | null
+  duplicate_count: number
+  session_file: string | null
+  environment: Record<string, unknown> | null
+  excerpt_chars: number
+}
+
+export interface FeedbackListOptions {
+  status?: string
+  tag?: string
+  assignee?: string
+  fingerprint?: string
+  /** Rows wanted in all (default 100); further pages are fetched by following next_cursor. */
+  limit?: number
+}
+
+const PAGE_MAX = 500
+
+/** Reports, open and triaged first, newest first. */
+export async function listFeedback(client: ApiClient, opts: FeedbackListOptions = {}): Promise<{ rows: FeedbackRow[]; next_cursor: string | null }> {
+  const want = opts.limit ?? 100
+  const rows: FeedbackRow[] = []
+  let cursor: string | null = null
+  do {
+    const q = new URLSearchParams()
+    for (const k of ['status', 'tag', 'assignee', 'fingerprint'] as const) if (opts[k]) q.set(k, opts[k]!)
+    q.set('limit', String(Math.min(PAGE_MAX, want - rows.length)))
+    if (cursor) q.set('cursor', cursor)
+    const page: { rows: FeedbackRow[]; next_cursor: string | null } = await client.request('GET', `/api/admin/feedback?${q}`)
+    rows.push(...page.rows)
+    cursor = page.next_cursor
+  } while (cursor && rows.length < want)
+  return { rows, next_cursor: cursor }
+}
+
+/** One report in full, with its excerpt, findings and audit events. */
+export async function showFeedback(client: ApiClient, id: string) {
+  return client.request<FeedbackRow & { session_excerpt: string | null; findings: Array<Record<string, unknown>>; events: Array<Record<string, unknown>> }>(
+    'GET', `/api/admin/feedback/${encodeURIComponent(id)}`,
+  )
+}
+
+export interface FeedbackUpdateOptions {
+  status?: string
+  /** A user id or e-mail, `me`, or `none` to unassign. */
+  assignee?: string
+  /** Comma-separated; an empty string clears the tags. */
+  tags?: string
+  /** An empty string clears the resolution. */
+  resolution?: string
+}
+
+/** The PATCH body for `agnes admin feedback update`. */
+export function feedbackPatch(opts: FeedbackUpdateOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {}
+  if (opts.status !== undefined) body.status = opts.status
+  if (opts.assignee !== undefined) body.assignee = opts.assignee === 'none' ? null : opts.assignee
+  if (opts.tags !== undefined) body.tags = opts.tags.split(',').map((t) => t.trim()).filter(Boolean)
+  if (opts.resolution !== undefined) body.resolution = opts.resolution === '' ? null : opts.resolution
+  if (Object.keys(body).length === 0) throw new CliError('give at least one of --status, --assignee, --tags, --resolution', 2)
+  return body
+}
+
+export async function updateFeedback(client: ApiClient, id: string, opts: FeedbackUpdateOptions): Promise<FeedbackRow> {
+  return client.request<FeedbackRow>('PATCH', `/api/admin/feedback/${encodeURIComponent(id)}`, feedbackPatch(opts))
+}
+
+const clip = (s: string | null, n: number) => {
+  if (!s) return ''
+  const t = s.replace(/\s+/g, ' ').trim()
+  return t.length > n ? `${t.slice(0, n - 1)}…` : t
+}
+
+/** Rows for the table `agnes admin feedback list` prints. */
+export function feedbackTableRows(rows: FeedbackRow[]) {
+  return rows.map((r) => ({
+    id: r.id, created_at: r.created_at.slice(0, 16).replace('T', ' '), status: r.status, reporter: r.reporter_email ?? r.reporter_user,
+    duplicates: r.duplicate_count, tags: r.tags.join(','), message: clip(r.message, 50),
+  }))
+}

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto'
+import type { Actor, AuditNote, Services } from '../../services.ts'
+import type { AuditRow, FeedbackListRecord, FeedbackReportRecord, FeedbackStatus } from '../../store/index.ts'
+import type { FeedbackFilters, FeedbackKeyset } from '../../store/repositories/feedback.ts'
+import { AppError, badRequest, notFound } from '../../errors.ts'
+import { redactSecrets } from '../../redaction/index.ts'
+import { presentRow } from '../../activity/index.ts'
+import { queueReportNotifications, sendInBackground } from '../../integrations/telegram/index.ts'
+import { fingerprint } from './fingerprint.ts'
+import { checkReportRate } from './rate-limit.ts'
+import { statusChange } from './status.ts'
+
+export { fingerprint, lastErrorExcerpt, normalizeForFingerprint } from './fingerprint.ts'
+export { checkReportRate, reportsPerHour, DEFAULT_REPORTS_PER_HOUR } from './rate-limit.ts'
+export { FEEDBACK_STATUSES, isActive, statusChange } from './status.ts'
+
+export const MESSAGE_MAX_CHARS = 10_000
+export const EXCERPT_MAX_BYTES = 1024 * 1024
+/** Tags: lower-case words of letters, digits and _ . : - (so a tag filter is an exact element match). */
+export const TAG = /^[a-z0-9][a-z0-9_.:-]{0,39}$/
+export const TAGS_MAX = 20
+/** How a stored transcript is named: USERNAME/FILENAME, FILENAME as `agnes sessions push` stores it. */
+const SESSION_FILENAME = /^[A-Za-z0-9._-]{1,200}$/
+
+type User = NonNullable<Actor['user']>
+
+const requireUser = (actor: Actor): User => {
+  if (!actor.user) throw new AppError(401, 'unauthorized', 'authentication required')
+  return actor.user
+}
+
+/** A report as the API shows it; the excerpt only where asked for (it can be a megabyte). */
+export function presentReport(r: FeedbackReportRecord | FeedbackListRecord, opts: { excerpt?: boolean } = {}) {
+  const excerpt = 'session_excerpt' in r ? r.session_excerpt : null
+  return {
+    id: r.id,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
+    reporter_user: r.reporter_user,
+    reporter_email: r.reporter_email,
+    status: r.status,
+    message: r.message,
+    tags: r.tags,
+    assignee: r.assignee,
+    resolution: r.resolution,
+    resolved_at: r.resolved_at,
+    resolved_by: r.resolved_by,
+    fingerprint: r.fingerprint,
+    duplicate_of: r.duplicate_of,
+    session_file: r.session_file,
+    environment: r.environment,
+    correlation_id: r.correlation_id,
+    excerpt_chars: 'excerpt_chars' in r ? r.excerpt_chars : (excerpt?.length ?? 0),
+    ...('duplicate_count' in r ? { duplicate_count: r.duplicate_count } : {}),
+    ...(opts.excerpt ? { session_excerpt: excerpt } : {}),
+  }
+}
+
+export interface NewReportInput {
+  message: string
+  ack_preview: true
+  session_excerpt?: string | null
+  session_file?: string | null
+  environment?: Record<string, unknown> | null
+  tags?: string[]
+}
+
+/** Redacts secrets from a JSON-able value (the redaction keeps JSON valid, so it runs over the serialized text). */
+function redactJson<T>(value: T): { value: T; kinds: Record<string, number> } {
+  const r = redactSecrets(JSON.stringify(value))
+  return { value: JSON.parse(r.text) as T, kinds: r.kinds }
+}
+
+function mergeKinds(...all: Array<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const k of all) for (const [kind, n] of Object.entries(k)) out[kind] = (out[kind] ?? 0) + n
+  return out
+}
+
+/** Where a reported transcript would be stored: USERNAME/FILENAME (the caller's own folder). */
+function sessionFileFor(user: User, given: string | null | undefined): string | null {
+  if (!given) return null
+  const name = given.startsWith(`${user.username}/`) ? given.slice(user.username.length + 1) : given
+  if (!SESSION_FILENAME.test(name)) {
+    throw badRequest("body field 'session_file': a transcript name as `agnes sessions push` stores it (letters, digits, . _ -)", 'session_file')
+  }
+  return `${user.username}/${name}`
+}
+
+/**
+ * Files a report: rate limit, secret redaction (message, excerpt, environment), fingerprint and duplicate, then
+ * one insert. Telegram notifications are queued in the outbox and tried in the background: the caller gets its
+ * 201 as soon as the report is stored, whatever Telegram does.
+ */
+export async function submitReport(svc: Services, note: AuditNote, actor: Actor, input: NewReportInput, correlationId: string) {
+  const user = requireUser(actor)
+  note.resource = 'feedback'
+  note.params = { ack_preview: input.ack_preview }
+  const now = new Date()
+  await checkReportRate(svc, user.id, now)
+
+  const message = redactSecrets(input.message)
+  const excerpt = input.session_excerpt ? redactSecrets(input.session_excerpt) : null
+  const env = input.environment ? redactJson(input.environment) : null
+  const redactions = mergeKinds(message.kinds, excerpt?.kinds ?? {}, env?.kinds ?? {})
+  const fp = fingerprint(message.text, excerpt?.text)
+  const duplicateOf = await svc.store.feedback.firstActiveWithFingerprint(fp)
+  const nowIso = now.toISOString()
+  const report: FeedbackReportRecord = {
+    id: randomUUID(),
+    created_at: nowIso,
+    updated_at: nowIso,
+    reporter_user: user.id,
+    reporter_email: user.email,
+    message: message.text,
+    session_excerpt: excerpt?.text ?? null,
+    session_file: sessionFileFor(user, input.session_file),
+    environment: env?.value ?? null,
+    fingerprint: fp,
+    duplicate_of: duplicateOf,
+    status: 'open',
+    assignee: null,
+    tags: [...new Set(input.tags ?? [])],
+    resolution: null,
+    resolved_at: null,
+    resolved_by: null,
+    correlation_id: correlationId,
+  }
+  await svc.store.feedback.insertReport(report)
+  note.resource = `feedback:${report.id}`
+  note.params = {
+    ack_preview: input.ack_preview, report_id: report.id, fingerprint: fp, duplicate_of: duplicateOf,
+    message_chars: report.message.length, excerpt_chars: report.session_excerpt?.length ?? 0, session_file: report.session_file,
+    tags: report.tags, redactions,
+  }
+  try {
+    const due = await queueReportNotifications(svc, report, now)
+    sendInBackground(svc, due, correlationId)
+  } catch (e) {
+    // The report is stored; a notification problem must not turn that into an error.
+    svc.log.error({ err: e, report: report.id }, 'feedback: could not queue the Telegram notifications')
+  }
+  return { id: report.id, fingerprint: fp, duplicate_of: duplicateOf }
+}
+
+/** The caller's own reports with their status and resolution, newest first. */
+export async function listMyReports(svc: Services, note: AuditNote, actor: Actor) {
+  const user = requireUser(actor)
+  note.resource = 'feedback'
+  const rows = await svc.store.feedback.list({ reporter: user.id }, 500)
+  rows.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1))
+  note.params = { count: rows.length }
+  return {
+    rows: rows.map((r) => ({
+      id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status, message: r.message, tags: r.tags,
+      resolution: r.resolution, resolved_at: r.resolved_at, duplicate_of: r.duplicate_of, session_file: r.session_file,
+    })),
+    next_cursor: null,
+  }
+}
+
+export interface AdminListQuery {
+  status?: FeedbackStatus[]
+  tag?: string
+  assignee?: string
+  fingerprint?: string
+  cursor?: string
+  limit: number
+}
+
+function encodeCursor(k: FeedbackKeyset): string {
+  return Buffer.from(JSON.stringify([k.rank, k.created_at, k.id])).toString('base64url')
+}
+
+function decodeCursor(c: string | undefined): FeedbackKeyset | null {
+  if (!c) return null
+  try {
+    const [rank, created_at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'))
+    if ((rank === 0 || rank === 1) && typeof created_at === 'string' && !Number.isNaN(Date.parse(created_at)) && typeof id === 'string') return { rank, created_at, id }
+  } catch {
+    // fall through
+  }
+  throw badRequest("query field 'cursor': not a cursor this endpoint returned", 'cursor', 'invalid_cursor')
+}
+
+/** The filters as the store takes them; assignee `me` is the caller, `none` nobody. */
+export function toFeedbackFilters(q: Omit<AdminListQuery, 'cursor' | 'limit'>, actor: Actor): FeedbackFilters {
+  return {
+    status: q.status,
+    tag: q.tag,
+    assignee: q.assignee === undefined ? undefined : q.assignee === 'none' ? null : q.assignee === 'me' ? (actor.user?.id ?? null) : q.assignee,
+    fingerprint: q.fingerprint,
+  }
+}
+
+/** Every report matching the filters: open and triaged ones first, then newest first; each with its duplicate_count. */
+export async function listReports(svc: Services, actor: Actor, q: AdminListQuery) {
+  const rows = await svc.store.feedback.list(toFeedbackFilters(q, actor), q.limit + 1, decodeCursor(q.cursor))
+  const page = rows.slice(0, q.limit)
+  const last = page[page.length - 1]
+  return {
+    rows: page.map((r) => presentReport(r)),
+    next_cursor: rows.length > q.limit && last ? encodeCursor({ rank: last.rank, created_at: last.created_at, id: last.id }) : null,
+  }
+}
+
+/**
+ * One report in full: its excerpt, how many other reports share its fingerprint, the failure_scan findings of
+ * its stored transcript (when it was pushed and processed) and the audit events of the request that filed it.
+ */
+export async function reportDetail(svc: Services, id: string) {
+  const r = await svc.store.feedback.byId(id)
+  if (!r) throw notFound('report')
+  const [sharing, findings, events] = await Promise.all([
+    svc.store.feedback.countWithFingerprint(r.fingerprint),
+    r.session_file && svc.store.sessions ? svc.store.sessions.findingsForFile(r.session_file) : Promise.resolve([]),
+    r.correlation_id ? svc.store.audit.find({ correlationId: r.correlation_id, limit: 200 }) : Promise.resolve([] as AuditRow[]),
+  ])
+  return {
+    ...presentReport(r, { excerpt: true }),
+    duplicate_count: Math.max(0, sharing - 1),
+    findings: findings.map((f) => ({
+      id: Number(f.id), finding_type: f.finding_type, severity: f.severity, turn_index: f.turn_index, line: f.line,
+      excerpt: f.excerpt, detected_at: f.detected_at, occurred_at: f.occurred_at,
+    })),
+    events: events.map((e) => presentRow(e)).reverse(),
+  }
+}
+
+export interface ReportPatch {
+  status?: FeedbackStatus
+  assignee?: string | null
+  tags?: string[]
+  resolution?: string | null
+}
+
+/** Changes a report's status, assignee, tags or resolution; the previous values go to params_before. */
+export async function updateReport(svc: Services, note: AuditNote, actor: Actor, id: string, patch: ReportPatch) {
+  note.resource = `feedback:${id}`
+  const before = await svc.store.feedback.byId(id)
+  if (!before) throw notFound('report')
+  if (Object.values(patch).every((v) => v === undefined)) throw badRequest('body: give at least one of status, assignee, tags, resolution')
+  let assignee = patch.assignee
+  if (assignee === 'me') assignee = actor.user?.id ?? null
+  if (assignee) {
+    const u = (await svc.store.users.byId(assignee)) ?? (await svc.store.users.byEmail(assignee))
+    if (!u) throw badRequest(`body field 'assignee': no user ${assignee}`, 'assignee')
+    assignee = u.id
+  }
+  const now = new Date().toISOString()
+  const changes = {
+    ...(patch.status !== undefined ? statusChange(before, patch.status, actor.user?.id ?? null, now) : {}),
+    ...(assignee !== undefined ? { assignee } : {}),
+    ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags)] } : {}),
+    ...(patch.resolution !== undefined ? { resolution: patch.resolution } : {}),
+  }
+  const keys = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined)
+  note.params_before = Object.fromEntries(keys.map((k) => [k, (before as unknown as Record<string, unknown>)[k] ?? null]))
+  note.params = { ...patch, ...(assignee !== undefined ? { assignee } : {}) }
+  if (changes.status !== undefined) note.params = { ...note.params, resolved_at: changes.resolved_at ?? null }
+  await svc.store.feedback.update(id, changes, now)
+  const after = await svc.store.feedback.byId(id)
+  return presentReport(after!, { excerpt: false })
+}
+
+/** Links (or, with null, unlinks) the calling admin's Telegram chat for report notifications. */
+export async function linkTelegram(svc: Services, note: AuditNote, actor: Actor, chatId: string | null) {
+  const user = requireUser(actor)
+  const before = await svc.store.feedback.telegramLink(user.id)
+  note.resource = `telegram_link:${user.id}`
+  note.params_before = { chat_id: before?.chat_id ?? null }
+  note.params = { chat_id: chatId }
+  const now = new Date().toISOString()
+  await svc.store.feedback.setTelegramLink(user.id, chatId, now)
+  return { user_id: user.id, chat_id: chatId, linked_at: chatId === null ? null : now, telegram_configured: Boolean(svc.config.telegram.botToken) }
+}
+
+/** The report a `feedback.*` audit event refers to, for the Activity Center (register with registerRelatedResolver). */
+export async function relatedForFeedbackEvent(svc: Services, event: AuditRow): Promise<Array<{ kind: string; record: unknown }>> {
+  if (!event.action.startsWith('feedback.') || !event.resource?.startsWith('feedback:')) return []
+  const r = await svc.store.feedback.byId(event.resource.slice('feedback:'.length))
+  return r ? [{ kind: 'feedback_report', record: presentReport(r) }] : []
+}

@@ -1,0 +1,24 @@
+import type { Services } from '../../services.ts'
+import { tooManyRequests } from '../../errors.ts'
+
+/** Reports one user may file per hour unless `feedback_reports_per_hour` (instance config) says otherwise. */
+export const DEFAULT_REPORTS_PER_HOUR = 10
+const HOUR_MS = 3_600_000
+
+/** The configured per-user hourly limit. */
+export async function reportsPerHour(svc: Pick<Services, 'store'>): Promise<number> {
+  const v = (await svc.store.instance.getConfig()).feedback_reports_per_hour
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : DEFAULT_REPORTS_PER_HOUR
+}
+
+/**
+ * Refuses (429) a report from a user who already filed the limit in the last hour. Counted from the stored
+ * reports themselves, so every worker sees the same figure and a restart forgets nothing.
+ */
+export async function checkReportRate(svc: Pick<Services, 'store'>, userId: string, now = new Date()): Promise<void> {
+  const limit = await reportsPerHour(svc)
+  const recent = await svc.store.feedback.countByReporterSince(userId, new Date(now.getTime() - HOUR_MS).toISOString())
+  if (recent >= limit) {
+    throw tooManyRequests(`you sent ${recent} report(s) in the last hour, the most this instance accepts (${limit}); try again later`)
+  }
+}

@@ -1,8 +1,9 @@
 // `npm run demo`: a lively instance for a newcomer. On a fresh data dir it copies the sample tables from
 // demo/data into the source folder, starts the server, and then drives real activity through the HTTP
 // API only (users, groups, grants, syncs, queries — some failing on purpose —, downloads, session uploads
-// from the real transcripts in test/fixtures, scripts), so every row an admin sees was written by Agnes
-// itself. Then it keeps serving. On a data dir that already has an admin it just serves.
+// from the real transcripts in test/fixtures and their failure_scan, scripts, feedback reports and their
+// triage; the scheduler runs on its own), so every row an admin sees was written by Agnes itself.
+// Then it keeps serving. On a data dir that already has an admin it just serves.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfig } from '../src/config.ts'
@@ -123,7 +124,21 @@ if (!existsSync(bootstrapFile)) {
       if (r.status === 201) uploaded++
     }
   }
-  console.log(`Seeded: 4 users, 2 groups, ${tables.length + 1} tables, 1 script, queries, downloads and ${uploaded} session uploads.`)
+  // Let failure_scan and usage read the uploads now rather than at the scheduler's next tick.
+  for (const processor of ['usage', 'failure_scan']) await api('POST', `/api/admin/run-session-processor?processor=${processor}`, admin)
+
+  // Feedback as analysts send it with `agnes report` (the CLI shows a preview and sends ack_preview: true).
+  const excerpt = readFileSync(join(fixtures, 'marot__spotter__short.jsonl'), 'utf8').split('\n').slice(-8).join('\n')
+  const environment = { agnes_cli: '0.1.0', os: 'linux', node: process.version, claude_code: '2.1.39' }
+  const report = (email: string, body: Record<string, unknown>) => api('POST', '/api/feedback', people[email], { ack_preview: true, environment, ...body }, cli)
+  const timeoutReport = await report('ana@demo.example', { message: 'agnes query keeps timing out on order_lines when I group by month', session_excerpt: excerpt, session_file: 'marot__spotter__short.jsonl', tags: ['query'] })
+  await report('chloe@demo.example', { message: 'Agnes query keeps timing out on order_lines when I group by month', tags: ['query'] })
+  const syncReport = await report('ben@demo.example', { message: 'The marketing_spend table has been failing to sync since this morning', tags: ['sync'] })
+  await report('ben@demo.example', { message: 'Could the revenue_by_country script also include the order count per product?', tags: ['feature'] })
+  await api('PATCH', `/api/admin/feedback/${timeoutReport.data.id}`, admin, { status: 'triaged', assignee: 'me', tags: ['query', 'performance'] })
+  await api('PATCH', `/api/admin/feedback/${syncReport.data.id}`, admin, { status: 'resolved', resolution: 'The source file had not been delivered yet; it syncs again now.' })
+
+  console.log(`Seeded: 4 users, 2 groups, ${tables.length + 1} tables, 1 script, queries, downloads, ${uploaded} session uploads (processed), 4 feedback reports.`)
   console.log(`\nSign in at ${url}/login as admin@demo.example with password ${DEMO_PASSWORD}`)
   console.log(`(or ana@, ben@, chloe@demo.example with the same password; they are not admins).`)
 }

@@ -25,6 +25,14 @@ test('requests are served while the audit store refuses writes, and their rows a
   assert.equal((await s.svc.store.audit.find({ action: 'user_group.create' })).length, 0)
   assert.ok(s.svc.audit.failures.since(new Date(Date.now() - 60_000)).rows >= 5, 'the failures are counted outside the store')
 
+  // The admin sees it: the health pulse reads the failure count kept outside the store.
+  const health = await call(s.url, 'GET', '/api/admin/activity/health', { token: admin.token })
+  const auditField = health.body.fields.find((f: { key: string }) => f.key === 'audit_writes')
+  assert.equal(auditField.color, 'red')
+  assert.match(auditField.value, /failed to write: IO Error: read-only file system/)
+  assert.equal(health.body.status, 'red')
+  assert.match(health.body.fields.find((f: { key: string }) => f.key === 'diagnose_warnings').raw.join(' '), /spooled audit file/)
+
   broken = false
   await s.svc.audit.replaySpool()
   for (let i = 0; i < 5; i++) {

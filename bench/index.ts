@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
 import { benchFailureScan } from './failure-scan.ts'
 import { benchTimeline } from './activity.ts'
+import { mixedLoadFigures } from './mixed-load-bench.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -25,6 +26,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audited-endpoint', () => benchAuditedEndpoint()],
   ['failure-scan', failureScanFigures],
   ['timeline-1m', () => benchTimeline(1_000_000)],
+  ['mixed-load', mixedLoadFigures],
 ]
 
 const fmt = (f: Figure) => (f.unit === 'ratio' ? `${f.value.toFixed(3)}` : f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2))

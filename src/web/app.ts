@@ -13,6 +13,7 @@ import { instanceRoutes } from './routes/instance.ts'
 import { pageRoutes } from './routes/pages.ts'
 import { activityPageRoutes } from './routes/activity-page.ts'
 import { sessionsPageRoutes } from './routes/sessions-pages.ts'
+import { feedbackPageRoutes } from './routes/feedback-page.ts'
 import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
@@ -44,7 +45,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   errorHandling(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

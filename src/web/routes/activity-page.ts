@@ -1,12 +1,7 @@
 import { z } from 'zod'
 import { defineRoute } from '../route.ts'
+import { sendPage } from '../views/page-security.ts'
 import { renderActivityPage } from '../views/activity-page.ts'
-
-/** Strict enough for a browser page: scripts only from this server, no inline script, no framing. */
-const PAGE_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-].join('; ')
 
 export const activityPageRoutes = [
   defineRoute({
@@ -15,11 +10,7 @@ export const activityPageRoutes = [
     // The filters live in the query string and are read by the page's script.
     query: z.object({}).passthrough(),
     handler: async ({ actor, req, reply }) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', PAGE_CSP)
-        .header('cache-control', 'no-store')
-        .send(renderActivityPage({ actor, csrf: req.csrfToken })),
+      sendPage(reply, renderActivityPage({ actor, csrf: req.csrfToken })),
   }),
   defineRoute({
     method: 'GET', url: '/admin/scheduler-runs', auth: 'admin', action: null, tag: 'pages', kind: 'page',

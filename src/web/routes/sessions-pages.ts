@@ -1,13 +1,8 @@
 import { z } from 'zod'
 import { defineRoute } from '../route.ts'
+import { sendPage } from '../views/page-security.ts'
 import { notFound } from '../../errors.ts'
 import { renderSessionsListPage, renderSessionReplayPage } from '../views/sessions-pages.ts'
-
-/** Strict enough for a browser page: scripts only from this server, no inline script, no framing. */
-const PAGE_CSP = [
-  "default-src 'self'", "script-src 'self'", "style-src 'self' 'unsafe-inline'", "img-src 'self' data:",
-  "connect-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'",
-].join('; ')
 
 export const sessionsPageRoutes = [
   defineRoute({
@@ -16,11 +11,7 @@ export const sessionsPageRoutes = [
     // The filters live in the query string and are read by the page's script.
     query: z.object({}).passthrough(),
     handler: async ({ actor, req, reply }) =>
-      reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', PAGE_CSP)
-        .header('cache-control', 'no-store')
-        .send(renderSessionsListPage({ actor, csrf: req.csrfToken })),
+      sendPage(reply, renderSessionsListPage({ actor, csrf: req.csrfToken })),
   }),
   defineRoute({
     method: 'GET', url: '/admin/sessions/:username/:filename', auth: 'admin', action: null, tag: 'pages', kind: 'page',
@@ -30,11 +21,7 @@ export const sessionsPageRoutes = [
     handler: async ({ actor, params, req, reply, svc }) => {
       // A missing transcript is a 404 page rather than an empty viewer; the content itself is read (and audited) by the API.
       if (!(await svc.store.sessionUploads.byFile(`${params.username}/${params.filename}`))) throw notFound(`session ${params.username}/${params.filename}`)
-      return reply
-        .type('text/html; charset=utf-8')
-        .header('content-security-policy', PAGE_CSP)
-        .header('cache-control', 'no-store')
-        .send(renderSessionReplayPage({ actor, csrf: req.csrfToken, username: params.username, filename: params.filename }))
+      return sendPage(reply, renderSessionReplayPage({ actor, csrf: req.csrfToken, username: params.username, filename: params.filename }))
     },
   }),
 ]

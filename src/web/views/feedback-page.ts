@@ -1,0 +1,83 @@
+import { html } from './html.ts'
+import { layout } from './layout.ts'
+import { staticUrl } from '../routes/static.ts'
+import type { Actor } from '../../services.ts'
+
+/** The status choices of the filter: one status, or the two active / the two closed ones together. */
+const STATUS_CHOICES: Array<[string, string]> = [
+  ['', 'Any status'],
+  ['open,triaged', 'Open or triaged'],
+  ['open', 'Open'],
+  ['triaged', 'Triaged'],
+  ['resolved,wontfix', 'Closed'],
+  ['resolved', 'Resolved'],
+  ['wontfix', "Won't fix"],
+]
+
+export interface FeedbackPageOpts {
+  actor: Actor
+  csrf: string | null
+  /** Who reports can be assigned to (the admins), for the assignee filter and names. */
+  admins: Array<{ id: string; email: string }>
+  /** The signed-in admin's Telegram link, and whether the bot token is set. */
+  telegram: { configured: boolean; chat_id: string | null; linked_at: string | null }
+}
+
+/**
+ * The feedback inbox. Everything with data in it is filled in by /static/feedback.js from /api/admin/feedback*;
+ * the filters and the open report (?id=) live in the URL and are read there too. The session excerpt is replayed by
+ * the renderer shared with the session replay (/static/transcript-replay.js).
+ */
+export function renderFeedbackPage(opts: FeedbackPageOpts): string {
+  const me = opts.actor.user
+  const tg = opts.telegram
+  const body = html`<div id="feedback" class="fb" data-me="${me?.id ?? ''}" data-me-email="${me?.email ?? ''}">
+<div class="fb-head"><h1>Feedback</h1><span class="muted fb-sub">Problem reports sent with <code>agnes report</code></span>
+<span class="fb-head-right muted" id="fb-count" role="status"></span></div>
+<div id="fb-banner" class="fb-banner" role="alert" hidden></div>
+
+<form class="card fb-filters" id="fb-filters" autocomplete="off">
+<div class="fb-f"><label for="f-status">Status</label><select id="f-status" name="status">${STATUS_CHOICES.map(([v, l]) => html`<option value="${v}">${l}</option>`)}</select></div>
+<div class="fb-f"><label for="f-tag">Tag</label><input id="f-tag" name="tag" list="fb-tag-list" placeholder="any tag" maxlength="40" spellcheck="false"><datalist id="fb-tag-list"></datalist></div>
+<div class="fb-f"><label for="f-assignee">Assignee</label><select id="f-assignee" name="assignee">
+<option value="">Anyone</option><option value="me">Assigned to me</option><option value="none">Unassigned</option>
+${opts.admins.map((a) => html`<option value="${a.id}" data-email="${a.email}">${a.email}</option>`)}</select></div>
+<div class="fb-f fb-f-actions"><button type="button" class="fb-secondary" id="fb-clear">Clear filters</button></div>
+<div class="fb-extra" id="fb-extra" hidden></div>
+</form>
+
+<div class="fb-main" id="fb-main">
+<div class="fb-side">
+<section class="card fb-list" aria-label="Reports">
+<div class="fb-card-head"><strong>Reports</strong><span class="muted" id="fb-list-note">open and triaged first, newest first</span></div>
+<ol class="fb-rows" id="fb-rows"><li class="fb-empty">Loading reports…</li></ol>
+<div class="fb-more"><button type="button" class="fb-secondary" id="fb-more" hidden>Load more</button></div>
+</section>
+
+<section class="card fb-telegram" id="fb-telegram" aria-labelledby="fb-tg-title"
+ data-configured="${tg.configured ? 'true' : 'false'}" data-chat-id="${tg.chat_id ?? ''}" data-linked-at="${tg.linked_at ?? ''}">
+<div class="fb-card-head"><strong id="fb-tg-title">Telegram notifications</strong><span class="fb-tg-bot" id="fb-tg-bot"></span></div>
+<p class="fb-tg-state" id="fb-tg-state"></p>
+<form class="fb-tg-form" id="fb-tg-form" autocomplete="off">
+<label for="fb-tg-chat">Your chat id</label>
+<input id="fb-tg-chat" name="chat_id" class="mono" placeholder="123456789 or @channel" maxlength="40" spellcheck="false">
+<button type="submit" id="fb-tg-link">Link</button>
+<button type="button" class="fb-secondary" id="fb-tg-unlink" hidden>Unlink</button>
+</form>
+<p class="fb-inline-error" id="fb-tg-error" role="alert" hidden></p>
+<p class="muted fb-tg-help">Message the bot once, then enter your chat id: linked admins get a message for each new report.</p>
+</section>
+</div>
+
+<section class="card fb-detail" id="fb-detail" aria-label="Report" hidden></section>
+</div>
+</div>`
+  return layout({
+    title: 'Feedback',
+    actor: opts.actor,
+    csrf: opts.csrf,
+    active: '/admin/feedback',
+    head: html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('feedback.css')}"><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('feedback.js')}" defer></script>`,
+    body,
+  })
+}

@@ -1,4 +1,5 @@
-// Activity Center (/admin/activity). Plain script, no framework, no external resources.
+// Activity Center (/admin/activity). Plain script, no framework, no external resources; the shared helpers come
+// from dom.js (window.AgnesDom), loaded first.
 // Every value that comes from the server is inserted with textContent / createElement, never as HTML.
 'use strict'
 ;(function () {
@@ -13,18 +14,10 @@
 
   const $ = (id) => document.getElementById(id)
 
-  /** createElement with props; string children become text nodes. */
-  function el(tag, props, ...children) {
-    const n = document.createElement(tag)
-    for (const [k, v] of Object.entries(props || {})) {
-      if (v === null || v === undefined || v === false) continue
-      if (k === 'class') n.className = v
-      else if (k.startsWith('on')) n.addEventListener(k.slice(2), v)
-      else n.setAttribute(k, v === true ? '' : String(v))
-    }
-    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) n.append(c instanceof Node ? c : String(c))
-    return n
-  }
+  // Shared with the other admin pages (dom.js, loaded first).
+  const { el, getJson, pad, fmtClock, fmtRel, fmtInt } = window.AgnesDom
+  /** Audit times are shown to the second. */
+  const fmtTime = (iso) => window.AgnesDom.fmtTime(iso, { seconds: true })
 
   const state = {
     filters: {},
@@ -43,21 +36,6 @@
   }
 
   // ---- formatting ----
-  const pad = (n) => String(n).padStart(2, '0')
-  function fmtTime(iso) {
-    const d = new Date(iso)
-    if (isNaN(d.getTime())) return String(iso ?? '')
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-  }
-  function fmtRel(iso) {
-    const d = new Date(iso)
-    if (!iso || isNaN(d.getTime())) return '—'
-    const s = Math.round((Date.now() - d.getTime()) / 1000)
-    const a = Math.abs(s)
-    const v = a < 60 ? `${a} s` : a < 3600 ? `${Math.round(a / 60)} min` : a < 86400 * 2 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86400)} d`
-    if (a < 5) return 'just now'
-    return s >= 0 ? `${v} ago` : `in ${v}`
-  }
   function fmtMs(ms) {
     if (ms === null || ms === undefined || ms === '') return '—'
     const n = Number(ms)
@@ -67,7 +45,6 @@
     if (n < 60000) return `${(n / 1000).toFixed(n < 10000 ? 2 : 1)} s`
     return `${(n / 60000).toFixed(1)} min`
   }
-  const fmtInt = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en'))
   /** A ratio (0..1) as a percentage. */
   function fmtPct(r) {
     if (r === null || r === undefined || r === '' || !isFinite(Number(r))) return '—'
@@ -112,22 +89,6 @@
     const b = $('ac-banner')
     b.hidden = state.errors.size === 0
     b.replaceChildren(...[...state.errors].map(([s, m]) => el('div', null, `Could not load ${s}: ${m}`)))
-  }
-
-  async function getJson(path) {
-    const res = await fetch(path, { credentials: 'same-origin', headers: { accept: 'application/json' } })
-    if (res.status === 401) {
-      location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
-      throw new Error('signed out')
-    }
-    let body = null
-    try {
-      body = await res.json()
-    } catch {
-      body = null
-    }
-    if (!res.ok) throw new Error((body && body.error && body.error.message) || `HTTP ${res.status}`)
-    return body
   }
 
   // ---- URL state ----
@@ -235,7 +196,7 @@
       $('ac-sentence').textContent = h.sentence || ''
       $('ac-fields').replaceChildren(...(h.fields || []).map(fieldEl))
       const at = h.generated_at ? new Date(h.generated_at) : new Date()
-      $('ac-updated').textContent = `Updated ${pad(at.getHours())}:${pad(at.getMinutes())}:${pad(at.getSeconds())} · refreshes every 30 s`
+      $('ac-updated').textContent = `Updated ${fmtClock(at)} · refreshes every 30 s`
       setError('the health pulse', null)
     } catch (e) {
       setError('the health pulse', e)

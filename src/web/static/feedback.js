@@ -1,6 +1,7 @@
 // Feedback inbox (/admin/feedback). Plain script, no framework, no external resources. Reports are user input:
 // every value that comes from the server is inserted with textContent / createElement, never as HTML. The session
-// excerpt is drawn by the replay renderer shared with the session replay (transcript-replay.js, loaded first).
+// excerpt is drawn by the replay renderer shared with the session replay (transcript-replay.js), and the helpers
+// come from dom.js (window.AgnesDom); both are loaded first.
 'use strict'
 ;(function () {
   const API = '/api/admin/feedback'
@@ -19,18 +20,10 @@
   const root = $('feedback')
   const ME = root.getAttribute('data-me') || ''
 
-  /** createElement with props; string children become text nodes. */
-  function el(tag, props, ...children) {
-    const n = document.createElement(tag)
-    for (const [k, v] of Object.entries(props || {})) {
-      if (v === null || v === undefined || v === false) continue
-      if (k === 'class') n.className = v
-      else if (k.startsWith('on')) n.addEventListener(k.slice(2), v)
-      else n.setAttribute(k, v === true ? '' : String(v))
-    }
-    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) n.append(c instanceof Node ? c : String(c))
-    return n
-  }
+  // Shared with the other admin pages (dom.js, loaded first).
+  const { el, getJson, sendJson, fmtTime, fmtInt, plural } = window.AgnesDom
+  /** Reports are hours or days old: nothing finer than minutes. */
+  const fmtRel = (iso) => window.AgnesDom.fmtRel(iso, { coarse: true })
 
   const state = {
     filters: {},
@@ -50,24 +43,6 @@
   for (const o of $('f-assignee').querySelectorAll('option[data-email]')) state.admins.set(o.value, o.getAttribute('data-email'))
 
   // ---- formatting ----
-  const pad = (n) => String(n).padStart(2, '0')
-  function fmtTime(iso) {
-    if (!iso) return '—'
-    const d = new Date(iso)
-    if (isNaN(d.getTime())) return String(iso)
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
-  }
-  function fmtRel(iso) {
-    const d = new Date(iso)
-    if (!iso || isNaN(d.getTime())) return '—'
-    const s = Math.round((Date.now() - d.getTime()) / 1000)
-    const a = Math.abs(s)
-    if (a < 45) return 'just now'
-    const v = a < 3600 ? `${Math.round(a / 60)} min` : a < 86400 * 2 ? `${Math.round(a / 3600)} h` : `${Math.round(a / 86400)} d`
-    return s >= 0 ? `${v} ago` : `in ${v}`
-  }
-  const fmtInt = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en'))
-  const plural = (n, word) => `${fmtInt(n)} ${word}${Number(n) === 1 ? '' : 's'}`
   const shortId = (id) => String(id || '').slice(0, 8)
   const firstLine = (s) => String(s || '').trim().split('\n')[0].slice(0, 200)
   /** Who a user id is: "you", an admin's e-mail, else the id itself. */
@@ -80,40 +55,13 @@
   }
   const activityHref = (cid, eventId) => `/admin/activity?correlation_id=${encodeURIComponent(cid)}${eventId !== undefined ? `&event=${encodeURIComponent(eventId)}` : ''}`
 
-  // ---- errors and requests ----
+  // ---- errors ----
   function setError(source, err) {
     if (err) state.errors.set(source, err instanceof Error ? err.message : String(err))
     else state.errors.delete(source)
     const b = $('fb-banner')
     b.hidden = state.errors.size === 0
     b.replaceChildren(...[...state.errors].map(([s, m]) => el('div', null, `Could not ${s}: ${m}`)))
-  }
-  async function request(method, path, body) {
-    const headers = { accept: 'application/json' }
-    const init = { method, credentials: 'same-origin', headers }
-    if (method !== 'GET') {
-      const meta = document.querySelector('meta[name="csrf-token"]')
-      if (meta) headers['x-csrf-token'] = meta.getAttribute('content') || ''
-      headers['content-type'] = 'application/json'
-      init.body = JSON.stringify(body ?? {})
-    }
-    const res = await fetch(path, init)
-    if (res.status === 401) {
-      location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
-      throw new Error('signed out')
-    }
-    let out = null
-    try {
-      out = await res.json()
-    } catch {
-      out = null
-    }
-    if (!res.ok) {
-      const e = new Error((out && out.error && out.error.message) || `HTTP ${res.status}`)
-      e.status = res.status
-      throw e
-    }
-    return out
   }
 
   // ---- URL state ----
@@ -235,7 +183,7 @@
     root.setAttribute('data-list', 'loading')
     $('fb-rows').style.opacity = '0.55'
     try {
-      const page = await request('GET', listUrl(null))
+      const page = await getJson(listUrl(null))
       if (gen !== state.gen) return
       state.rows = new Map()
       state.cursor = page.next_cursor || null
@@ -262,7 +210,7 @@
     btn.disabled = true
     btn.textContent = 'Loading…'
     try {
-      const page = await request('GET', listUrl(state.cursor))
+      const page = await getJson(listUrl(state.cursor))
       if (gen !== state.gen) return
       state.cursor = page.next_cursor || null
       addRows((page.rows || []).filter((r) => !state.rows.has(r.id)))
@@ -307,7 +255,7 @@
     panel.setAttribute('data-id', state.id)
     panel.replaceChildren(el('p', { class: 'muted' }, 'Loading the report…'))
     try {
-      const d = await request('GET', `${API}/${encodeURIComponent(state.id)}`)
+      const d = await getJson(`${API}/${encodeURIComponent(state.id)}`)
       if (gen !== state.detailGen) return
       state.detail = d
       renderDetail()
@@ -463,7 +411,7 @@
     for (const b of $('fb-detail').querySelectorAll('button')) if (b.id !== 'fb-d-close') b.disabled = true
     $('fb-d-saved').textContent = ''
     try {
-      const after = await request('PATCH', `${API}/${encodeURIComponent(id)}`, body)
+      const after = await sendJson('PATCH', `${API}/${encodeURIComponent(id)}`, body)
       if (!state.detail || state.detail.id !== id) return false
       Object.assign(state.detail, after)
       const row = state.rows.get(id)
@@ -593,7 +541,7 @@
     err.hidden = true
     for (const b of [$('fb-tg-link'), $('fb-tg-unlink')]) b.disabled = true
     try {
-      const r = await request('POST', '/api/admin/telegram-link', { chat_id: chatId })
+      const r = await sendJson('POST', '/api/admin/telegram-link', { chat_id: chatId })
       const box = $('fb-telegram')
       box.setAttribute('data-configured', r.telegram_configured ? 'true' : 'false')
       box.setAttribute('data-chat-id', r.chat_id ?? '')

@@ -1,42 +1,18 @@
 // Sessions pages (/admin/sessions and /admin/sessions/{username}/{filename}). Plain script, no framework,
-// no external resources. Transcript content is untrusted: every value that comes from the server is inserted
-// with textContent / createElement, never as HTML.
+// no external resources; the shared helpers come from dom.js (window.AgnesDom), loaded first. Transcript content
+// is untrusted: every value that comes from the server is inserted with textContent / createElement, never as HTML.
 'use strict'
 ;(function () {
   const API = '/api/admin/sessions'
   const TYPES = ['tool_error', 'permission_denied', 'user_rejection', 'loop', 'abrupt_end']
   const TYPE_LABEL = { tool_error: 'Tool error', permission_denied: 'Permission denied', user_rejection: 'User rejection', loop: 'Loop', abrupt_end: 'Abrupt end' }
-  const SVG_NS = 'http://www.w3.org/2000/svg'
 
   const $ = (id) => document.getElementById(id)
 
-  /** createElement with props; string children become text nodes. */
-  function el(tag, props, ...children) {
-    const n = document.createElement(tag)
-    return fill(n, props, children)
-  }
-  function svg(tag, props, ...children) {
-    return fill(document.createElementNS(SVG_NS, tag), props, children)
-  }
-  function fill(n, props, children) {
-    for (const [k, v] of Object.entries(props || {})) {
-      if (v === null || v === undefined || v === false) continue
-      if (k === 'class') n.setAttribute('class', v)
-      else if (k.startsWith('on')) n.addEventListener(k.slice(2), v)
-      else n.setAttribute(k, v === true ? '' : String(v))
-    }
-    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) n.append(c instanceof Node ? c : String(c))
-    return n
-  }
+  // Shared with the other admin pages (dom.js, loaded first).
+  const { el, svg, getJson, sendJson, pad, fmtTime, fmtInt, plural } = window.AgnesDom
 
   // ---- formatting ----
-  const pad = (n) => String(n).padStart(2, '0')
-  function fmtTime(iso) {
-    if (!iso) return '—'
-    const d = new Date(iso)
-    if (isNaN(d.getTime())) return String(iso)
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
-  }
   function fmtDuration(ms) {
     if (ms === null || ms === undefined || !isFinite(ms) || ms < 0) return '—'
     const s = Math.round(ms / 1000)
@@ -49,7 +25,6 @@
     const ms = new Date(b).getTime() - new Date(a).getTime()
     return isFinite(ms) ? ms : null
   }
-  const fmtInt = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en'))
   function fmtBytes(n) {
     if (n === null || n === undefined) return '—'
     if (n < 1024) return `${n} B`
@@ -58,7 +33,6 @@
   }
   const typeLabel = (t) => TYPE_LABEL[t] || String(t)
   const typeClass = (t) => (TYPES.includes(t) ? t : 'other')
-  const plural = (n, word) => `${fmtInt(n)} ${word}${Number(n) === 1 ? '' : 's'}`
   function fmtWeek(iso, withYear) {
     const d = new Date(`${iso}T00:00:00Z`)
     if (isNaN(d.getTime())) return String(iso)
@@ -69,7 +43,7 @@
     return new Date(d.getTime() + n * 86400000).toISOString().slice(0, 10)
   }
 
-  // ---- errors and requests ----
+  // ---- errors ----
   const errors = new Map()
   function setError(source, err) {
     if (err) errors.set(source, err instanceof Error ? err.message : String(err))
@@ -78,34 +52,6 @@
     b.hidden = errors.size === 0
     b.replaceChildren(...[...errors].map(([s, m]) => el('div', null, `Could not ${s}: ${m}`)))
   }
-  async function request(method, path) {
-    const headers = { accept: 'application/json' }
-    const init = { method, credentials: 'same-origin', headers }
-    if (method !== 'GET') {
-      const meta = document.querySelector('meta[name="csrf-token"]')
-      if (meta) headers['x-csrf-token'] = meta.getAttribute('content') || ''
-      headers['content-type'] = 'application/json'
-      init.body = '{}'
-    }
-    const res = await fetch(path, init)
-    if (res.status === 401) {
-      location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
-      throw new Error('signed out')
-    }
-    let body = null
-    try {
-      body = await res.json()
-    } catch {
-      body = null
-    }
-    if (!res.ok) {
-      const e = new Error((body && body.error && body.error.message) || `HTTP ${res.status}`)
-      e.status = res.status
-      throw e
-    }
-    return body
-  }
-  const getJson = (path) => request('GET', path)
 
   function typeBadge(t, count) {
     return el('span', { class: `sx-badge t-${typeClass(t)}`, 'data-type': t, title: typeLabel(t) }, typeLabel(t), count !== undefined ? el('b', null, fmtInt(count)) : null)
@@ -439,7 +385,7 @@
       btn.textContent = 'Scanning…'
       note.textContent = ''
       try {
-        const r = await request('POST', '/api/admin/run-session-processor?processor=failure_scan')
+        const r = await sendJson('POST', '/api/admin/run-session-processor?processor=failure_scan')
         note.textContent = `Scan done: ${plural(r.sessions_processed, 'transcript')} scanned, ${plural(r.items, 'finding')}.`
         setError('run the failure scan', null)
         reloadList()

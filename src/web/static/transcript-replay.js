@@ -1,7 +1,7 @@
 // The transcript replay renderer shared by the session replay (/admin/sessions/{username}/{filename}) and the
 // feedback inbox (/admin/feedback, a report's session excerpt). Plain script, no framework: it defines
-// window.AgnesTranscript, so load it before the page script that uses it. Transcript content is untrusted: every
-// value is inserted with textContent / createElement, never as HTML.
+// window.AgnesTranscript, so load it (after dom.js, whose helpers it uses) before the page script that uses it.
+// Transcript content is untrusted: every value is inserted with textContent / createElement, never as HTML.
 //
 // Events have the shape GET /api/admin/sessions/{username}/{filename} answers (src/platform/sessions/read.ts,
 // presentEvent): {kind, line, turn_index, timestamp, sidechain, text, subtype?, model?, tool?: {id, name, input},
@@ -9,27 +9,7 @@
 // feedback report's excerpt) into the same shape, following src/sessions/transcript.ts.
 'use strict'
 ;(function () {
-  /** createElement with props; string children become text nodes. */
-  function el(tag, props, ...children) {
-    const n = document.createElement(tag)
-    for (const [k, v] of Object.entries(props || {})) {
-      if (v === null || v === undefined || v === false) continue
-      if (k === 'class') n.setAttribute('class', v)
-      else if (k.startsWith('on')) n.addEventListener(k.slice(2), v)
-      else n.setAttribute(k, v === true ? '' : String(v))
-    }
-    for (const c of children.flat(Infinity)) if (c !== null && c !== undefined && c !== false) n.append(c instanceof Node ? c : String(c))
-    return n
-  }
-
-  const pad = (n) => String(n).padStart(2, '0')
-  function fmtClock(iso) {
-    if (!iso) return ''
-    const d = new Date(iso)
-    return isNaN(d.getTime()) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`
-  }
-  const fmtInt = (n) => (n === null || n === undefined ? '—' : Number(n).toLocaleString('en'))
-  const plural = (n, word) => `${fmtInt(n)} ${word}${Number(n) === 1 ? '' : 's'}`
+  const { el, fmtClock, fmtInt, plural } = window.AgnesDom
 
   /** A block of possibly long text: clamped with "show more" when it is big. */
   const CLAMP_CHARS = 1200

@@ -77,7 +77,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
     actor: opts.actor,
     csrf: opts.csrf,
     active: '/admin/activity',
-    head: html`<link rel="stylesheet" href="${staticUrl('activity.css')}"><script src="${staticUrl('activity.js')}" defer></script>`,
+    head: html`<link rel="stylesheet" href="${staticUrl('activity.css')}"><script src="${staticUrl('dom.js')}" defer></script><script src="${staticUrl('activity.js')}" defer></script>`,
     body,
   })
 }

@@ -77,7 +77,7 @@ ${opts.admins.map((a) => html`<option value="${a.id}" data-email="${a.email}">${
     actor: opts.actor,
     csrf: opts.csrf,
     active: '/admin/feedback',
-    head: html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('feedback.css')}"><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('feedback.js')}" defer></script>`,
+    head: html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('feedback.css')}"><script src="${staticUrl('dom.js')}" defer></script><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('feedback.js')}" defer></script>`,
     body,
   })
 }

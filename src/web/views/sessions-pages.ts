@@ -8,9 +8,9 @@ const TYPE_LABELS: Record<string, string> = {
   tool_error: 'Tool error', permission_denied: 'Permission denied', user_rejection: 'User rejection', loop: 'Loop', abrupt_end: 'Abrupt end',
 }
 
-// The replay renderer (transcript-replay.*) is shared with the feedback inbox; it loads first.
+// The page helpers (dom.js) and the replay renderer (transcript-replay.*, shared with the feedback inbox) load first.
 const head = () =>
-  html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('sessions.css')}"><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('sessions.js')}" defer></script>`
+  html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('sessions.css')}"><script src="${staticUrl('dom.js')}" defer></script><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('sessions.js')}" defer></script>`
 
 /**
  * The sessions list. Everything with data in it is filled in by /static/sessions.js from /api/admin/sessions*;

@@ -7,9 +7,10 @@ import { AuditWriter } from './audit/index.ts'
 import { buildApp } from './web/app.ts'
 import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
 import type { Services } from './services.ts'
-import { openAnalytics } from './store/analytics/index.ts'
+import { openAnalytics, type Analytics } from './store/analytics/index.ts'
 import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
+import { startElectedScheduler } from './scheduler/election.ts'
 import { sessionProcessorJobs, relatedForProcessorEvent } from './platform/sessions/index.ts'
 import { registerRelatedResolver } from './activity/index.ts'
 import { relatedForFeedbackEvent } from './platform/feedback/index.ts'
@@ -26,24 +27,34 @@ const SPOOL_REPLAY_MS = 15_000
 /** Boot: config → store → audit writer → app → listen. Returns a handle that stops everything cleanly. */
 export async function startServer(
   config: Config,
-  opts: { log?: Logger; announce?: (line: string) => void; processors?: ProcessorJob[] } = {},
+  opts: {
+    log?: Logger
+    announce?: (line: string) => void
+    processors?: ProcessorJob[]
+    /** The analytics database to use instead of opening the file (a cluster worker's, served by the primary). */
+    analytics?: Analytics
+    /** One of several workers (src/cluster.ts): the primary already did the once-per-start work. */
+    worker?: boolean
+  } = {},
 ): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config)
   const announce = opts.announce ?? ((line: string) => process.stdout.write(line + '\n'))
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
-  const analytics = await openAnalytics(config)
+  const analytics = opts.analytics ?? (await openAnalytics(config))
   const product = createProductAnalytics(config)
   const svc: Services = { config, store, audit, log, analytics, product }
   registerRelatedResolver(relatedForProcessorEvent)
   registerRelatedResolver(relatedForFeedbackEvent)
   await audit.replaySpool()
   // Jobs a previous process left unfinished will never finish; say so instead of leaving them "running".
-  await store.tables.failUnfinishedJobs(new Date().toISOString())
+  if (!opts.worker) await store.tables.failUnfinishedJobs(new Date().toISOString())
   const spoolTimer = setInterval(() => void audit.replaySpool(), SPOOL_REPLAY_MS)
   spoolTimer.unref()
 
-  const scheduler = config.scheduler ? startScheduler(svc, coreJobs(svc, opts.processors ?? sessionProcessorJobs())) : null
+  // A store other processes may share (PostgreSQL): only the holder of the `scheduler` lease runs the jobs.
+  const jobs = config.scheduler ? coreJobs(svc, opts.processors ?? sessionProcessorJobs()) : null
+  const scheduler = jobs ? (config.databaseUrl ? startElectedScheduler(svc, jobs) : startScheduler(svc, jobs)) : null
   const bootstrap = await prepareBootstrap(config, store)
   const app = await buildApp(svc)
   await app.listen({ host: config.host, port: config.port })

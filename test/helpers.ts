@@ -55,6 +55,11 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = tempDir()
+  // AGNES_TEST_E2E_STORE=postgres runs the end-to-end tests on a throw-away PostgreSQL database instead of DuckDB.
+  if (process.env.AGNES_TEST_E2E_STORE === 'postgres' && overrides.databaseUrl === undefined) {
+    const { sharedServer } = await import('./support/stores.ts')
+    overrides = { ...overrides, databaseUrl: await (await sharedServer()).createDatabase('e2e') }
+  }
   const config = configForDataDir(dataDir, { port: 0, ...overrides })
   const server = await startServer(config, { log: createLogger({ logLevel: 'silent' }), announce: () => {} })
   const url = server.url

@@ -37,17 +37,9 @@ export function buildProgram(): Command {
     .command('serve')
     .description('start the Agnes server (configured by AGNES_* environment variables)')
     .action(async () => {
-      const { startServer } = await import('../main.ts')
-      const config = loadConfig()
-      const server = await startServer(config)
-      const stop = async (signal: string) => {
-        server.svc.log.info({ signal }, 'shutting down')
-        await server.stop()
-        process.exit(0)
-      }
-      process.once('SIGINT', () => void stop('SIGINT'))
-      process.once('SIGTERM', () => void stop('SIGTERM'))
-      await new Promise(() => {}) // serve until a signal arrives
+      // One process, or a primary with AGNES_WORKERS workers; serves until a signal arrives.
+      const { serve } = await import('../cluster.ts')
+      await serve(loadConfig())
     })
 
   program

@@ -3,6 +3,8 @@ import type { Config } from '../config.ts'
 import type { Db } from './db.ts'
 import { openDuckDb } from './duckdb/driver.ts'
 import { duckdbMigrations } from './duckdb/migrations.ts'
+import { openPostgres } from './postgres/driver.ts'
+import { postgresMigrations } from './postgres/migrations.ts'
 import { migrate, schemaVersion } from './migrate.ts'
 import { usersRepository } from './repositories/users.ts'
 import { tokensRepository } from './repositories/tokens.ts'
@@ -81,7 +83,15 @@ export function systemDbPath(config: Pick<Config, 'stateDir'>): string {
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>, opts: { upTo?: number } = {}): Promise<Store> {
   if (config.databaseUrl) {
-    throw new Error('AGNES_DATABASE_URL is set, but this build has no PostgreSQL store yet; unset it to use the embedded DuckDB store')
+    const pgDb = await openPostgres(config.databaseUrl)
+    try {
+      // Workers and hosts starting together take turns, so each migration is applied once.
+      await pgDb.exclusively(() => migrate(pgDb, postgresMigrations, opts.upTo))
+    } catch (e) {
+      await pgDb.close()
+      throw e
+    }
+    return storeOver(pgDb)
   }
   const db = await openDuckDb(systemDbPath(config))
   try {

@@ -1,18 +1,58 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { openStore } from '../../src/store/index.ts'
+import { migrate } from '../../src/store/migrate.ts'
+import type { Db } from '../../src/store/db.ts'
 import { duckdbMigrations } from '../../src/store/duckdb/migrations.ts'
+import { postgresMigrations } from '../../src/store/postgres/migrations.ts'
 import { openDuckDb } from '../../src/store/duckdb/driver.ts'
-import { tempDir } from '../helpers.ts'
+import { openPostgres } from '../../src/store/postgres/driver.ts'
+import { describeStores, type StoreConfig, type StoreHarness } from '../support/stores.ts'
 
 const latest = Math.max(...duckdbMigrations.map((m) => m.version))
 
-test('a database created at version 1 upgrades to the latest and keeps its data', async () => {
-  const dir = tempDir()
-  const cfg = { stateDir: join(dir, 'state'), databaseUrl: null }
-  try {
+/** The raw database behind a store config, for looking at the schema itself. */
+function openRaw(h: StoreHarness, cfg: StoreConfig): Promise<Db> {
+  return h.engine === 'postgres' ? openPostgres(cfg.databaseUrl!) : openDuckDb(join(cfg.stateDir, 'system.duckdb'))
+}
+
+/** Indexes created by migrations (not the ones behind PRIMARY KEY / UNIQUE constraints). */
+function indexesOf(h: StoreHarness, raw: Db, table?: string): Promise<Array<{ table_name: string; index_name: string }>> {
+  const sql =
+    h.engine === 'postgres'
+      ? `SELECT tablename AS table_name, indexname AS index_name FROM pg_indexes WHERE schemaname = 'public' AND indexname NOT IN (SELECT conname FROM pg_constraint)`
+      : `SELECT table_name, index_name FROM duckdb_indexes()`
+  return raw.all<{ table_name: string; index_name: string }>(
+    `SELECT * FROM (${sql}) i ${table ? 'WHERE table_name = $1' : ''} ORDER BY table_name, index_name`,
+    table ? [table] : [],
+  )
+}
+
+/** Every column of every table, with a type name both engines agree on. */
+async function columnsOf(raw: Db) {
+  const rows = await raw.all<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>(
+    `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+     WHERE table_schema IN ('main', 'public') ORDER BY table_name, column_name`,
+  )
+  const type = (t: string) =>
+    ({ 'character varying': 'text', varchar: 'text', jsonb: 'json', 'double precision': 'double', 'timestamp with time zone': 'timestamptz' })[t.toLowerCase()] ??
+    t.toLowerCase()
+  return rows.map((r) => `${r.table_name}.${r.column_name} ${type(r.data_type)}${r.is_nullable === 'NO' ? ' not null' : ''}`)
+}
+
+test('the PostgreSQL migrations are the DuckDB ones, version for version', () => {
+  assert.deepEqual(
+    postgresMigrations.map((m) => [m.version, m.name]),
+    duckdbMigrations.map((m) => [m.version, m.name]),
+  )
+})
+
+const schemas = new Map<string, { columns: string[]; indexes: string[] }>()
+
+describeStores('migrations', (h) => {
+  test('a database created at version 1 upgrades to the latest and keeps its data', async () => {
+    const cfg = await h.freshConfig()
     const old = await openStore(cfg, { upTo: 1 })
     assert.equal(await old.schemaVersion(), 1)
     const now = new Date().toISOString()
@@ -25,39 +65,67 @@ test('a database created at version 1 upgrades to the latest and keeps its data'
     assert.equal((await upgraded.users.byId('u1'))?.email, 'kept@example.com')
     const [row] = await upgraded.audit.find({ correlationId: 'c1' })
     assert.deepEqual(row.params, { a: 1 })
+    assert.equal(row.timestamp, now)
+    // Tables of later migrations work after the upgrade.
+    await upgraded.tables.insert({ id: 'orders', source: { kind: 'sql', sql: 'SELECT 1' }, sync_interval_minutes: null, description: null, created_at: now, updated_at: now, created_by: 'u1' })
+    assert.equal((await upgraded.tables.list()).length, 1)
     await upgraded.close()
 
     // Opening again is a no-op: the same version, one schema_version row per migration.
     const again = await openStore(cfg)
     assert.equal(await again.schemaVersion(), latest)
     await again.close()
-    const raw = await openDuckDb(join(cfg.stateDir, 'system.duckdb'))
-    const versions = await raw.all<{ version: number }>('SELECT version FROM schema_version ORDER BY version')
-    assert.deepEqual(versions.map((v) => v.version), duckdbMigrations.map((m) => m.version).sort((a, b) => a - b))
-    const idx = await raw.all<{ index_name: string }>(`SELECT index_name FROM duckdb_indexes() WHERE table_name = 'audit_log' ORDER BY index_name`)
-    assert.deepEqual(idx.map((i) => i.index_name), ['audit_action_ts', 'audit_correlation', 'audit_ts', 'audit_user_ts'])
-    await raw.close()
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+    const raw = await openRaw(h, cfg)
+    try {
+      const versions = await raw.all<{ version: number }>('SELECT version FROM schema_version ORDER BY version')
+      assert.deepEqual(versions.map((v) => v.version), duckdbMigrations.map((m) => m.version).sort((a, b) => a - b))
+      const idx = await indexesOf(h, raw, 'audit_log')
+      assert.deepEqual(idx.map((i) => i.index_name), ['audit_action_ts', 'audit_correlation', 'audit_ts', 'audit_user_ts'])
+      schemas.set(h.engine, { columns: await columnsOf(raw), indexes: (await indexesOf(h, raw)).map((i) => `${i.table_name}.${i.index_name}`) })
+    } finally {
+      await raw.close()
+    }
+  })
+
+  test('stores opened at the same moment migrate once', async () => {
+    const cfg = await h.freshConfig()
+    if (h.engine === 'duckdb') {
+      // One process owns a DuckDB file; opening it twice in one process shares nothing, so only PostgreSQL races here.
+      const s = await openStore(cfg)
+      assert.equal(await s.schemaVersion(), latest)
+      await s.close()
+      return
+    }
+    const stores = await Promise.all([openStore(cfg), openStore(cfg), openStore(cfg)])
+    for (const s of stores) assert.equal(await s.schemaVersion(), latest)
+    await Promise.all(stores.map((s) => s.close()))
+  })
+
+  test('a migration that fails leaves the previous version in place', async () => {
+    const cfg = await h.freshConfig()
+    const db = await openRaw(h, cfg)
+    try {
+      await migrate(db, [{ version: 1, name: 'ok', statements: ['CREATE TABLE a (x INTEGER)'] }])
+      await assert.rejects(migrate(db, [
+        { version: 1, name: 'ok', statements: ['CREATE TABLE a (x INTEGER)'] },
+        { version: 2, name: 'broken', statements: ['CREATE TABLE b (y INTEGER)', 'THIS IS NOT SQL'] },
+      ]))
+      const v = await db.one<{ v: number }>('SELECT max(version) AS v FROM schema_version')
+      assert.equal(v?.v, 1)
+      const b = await db.all(`SELECT table_name FROM information_schema.tables WHERE table_name = 'b'`)
+      assert.equal(b.length, 0, 'the half-applied migration was rolled back')
+    } finally {
+      await db.close()
+    }
+  })
 })
 
-test('a migration that fails leaves the previous version in place', async () => {
-  const dir = tempDir()
-  try {
-    const db = await openDuckDb(join(dir, 'x.duckdb'))
-    const { migrate } = await import('../../src/store/migrate.ts')
-    await migrate(db, [{ version: 1, name: 'ok', statements: ['CREATE TABLE a (x INTEGER)'] }])
-    await assert.rejects(migrate(db, [
-      { version: 1, name: 'ok', statements: ['CREATE TABLE a (x INTEGER)'] },
-      { version: 2, name: 'broken', statements: ['CREATE TABLE b (y INTEGER)', 'THIS IS NOT SQL'] },
-    ]))
-    const v = await db.one<{ v: number }>('SELECT max(version) AS v FROM schema_version')
-    assert.equal(v?.v, 1)
-    const b = await db.all(`SELECT table_name FROM duckdb_tables() WHERE table_name = 'b'`)
-    assert.equal(b.length, 0, 'the half-applied migration was rolled back')
-    await db.close()
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+test('both engines end with the same tables, columns, nullability and indexes', async (t) => {
+  const duck = schemas.get('duckdb')
+  const pg = schemas.get('postgres')
+  if (!duck || !pg) return t.skip('needs both engines')
+  assert.ok(duck.columns.length > 100 && duck.indexes.length > 10, 'the schema was read')
+  assert.ok(duck.columns.includes('audit_log.params json') && duck.columns.includes('users.email text not null'))
+  assert.deepEqual(pg.columns, duck.columns)
+  assert.deepEqual(pg.indexes, duck.indexes)
 })

@@ -2,6 +2,8 @@ import type { Migration } from '../migrate.ts'
 
 /**
  * DuckDB schema, oldest first. Never edit a released migration: add a new one.
+ * Every migration has a PostgreSQL twin with the same version in postgres/migrations.ts: add both together
+ * (test/store/migrations.test.ts compares the two schemas).
  * No foreign keys: DuckDB cannot cascade and refuses updates of referenced rows, so repositories
  * remove dependent rows themselves, in one transaction.
  */

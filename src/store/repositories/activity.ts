@@ -134,8 +134,8 @@ export function activityRepository(db: Db) {
         `SELECT
            (SELECT count(*) FROM session_uploads WHERE updated_at >= $1) AS uploads_24h,
            (SELECT count(*) FROM session_processor_state WHERE processor = 'failure_scan' AND processed_at >= $1) AS processed_24h,
-           (SELECT count(*) FROM session_uploads u WHERE NOT EXISTS (SELECT 1 FROM session_processor_state s WHERE s.processor = 'failure_scan' AND s.session_file = u.session_file AND s.file_sha256 = u.sha256 AND s.status = 'success')) AS pending,
-           (SELECT min(updated_at) FROM session_uploads u WHERE NOT EXISTS (SELECT 1 FROM session_processor_state s WHERE s.processor = 'failure_scan' AND s.session_file = u.session_file AND s.file_sha256 = u.sha256 AND s.status = 'success')) AS oldest_pending`,
+           (SELECT count(*) FROM session_uploads u WHERE NOT EXISTS (SELECT 1 FROM session_processor_state s WHERE s.processor = 'failure_scan' AND s.session_file = u.session_file AND s.file_sha256 = u.sha256 AND s.status = 'ok')) AS pending,
+           (SELECT min(updated_at) FROM session_uploads u WHERE NOT EXISTS (SELECT 1 FROM session_processor_state s WHERE s.processor = 'failure_scan' AND s.session_file = u.session_file AND s.file_sha256 = u.sha256 AND s.status = 'ok')) AS oldest_pending`,
         [since],
       )
       return r!

@@ -46,28 +46,42 @@ export interface AuditQuery {
   limit?: number
 }
 
+/** Rows per INSERT statement: 12 parameters each stays far below PostgreSQL's 65535. */
+const INSERT_CHUNK = 1000
+
 export function auditRepository(db: Db) {
+  const insertStatement = (rows: NewAuditRow[]) => {
+    const values: string[] = []
+    const params: unknown[] = []
+    const j = db.dialect.json
+    for (const r of rows) {
+      const b = params.length
+      const p = (i: number) => `$${b + i}`
+      values.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${j(p(6))}, ${j(p(7))}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`)
+      params.push(
+        r.timestamp, r.user_id, r.user_email, r.action, r.resource,
+        r.params === null ? null : JSON.stringify(r.params),
+        r.params_before === null ? null : JSON.stringify(r.params_before),
+        r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id,
+      )
+    }
+    if (params.length !== rows.length * PER_ROW) throw new Error('audit insert: column count mismatch')
+    return { sql: `INSERT INTO audit_log (${COLS}) VALUES ${values.join(', ')}`, params }
+  }
   return {
-    /** Inserts many rows in one statement inside one transaction: one commit for the whole batch. */
+    /**
+     * Inserts many rows in one transaction: one commit for the whole batch, one statement per
+     * INSERT_CHUNK rows (PostgreSQL binds at most 65535 parameters per statement).
+     */
     async insertMany(rows: NewAuditRow[]): Promise<void> {
       if (rows.length === 0) return
-      const values: string[] = []
-      const params: unknown[] = []
-      const j = db.dialect.json
-      for (const r of rows) {
-        const b = params.length
-        const p = (i: number) => `$${b + i}`
-        values.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${j(p(6))}, ${j(p(7))}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`)
-        params.push(
-          r.timestamp, r.user_id, r.user_email, r.action, r.resource,
-          r.params === null ? null : JSON.stringify(r.params),
-          r.params_before === null ? null : JSON.stringify(r.params_before),
-          r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id,
-        )
-      }
-      if (params.length !== rows.length * PER_ROW) throw new Error('audit insert: column count mismatch')
-      await db.transaction((tx) => tx.run(`INSERT INTO audit_log (${COLS}) VALUES ${values.join(', ')}`, params))
+      const statements: Array<{ sql: string; params: unknown[] }> = []
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) statements.push(insertStatement(rows.slice(i, i + INSERT_CHUNK)))
+      await db.transaction(async (tx) => {
+        for (const s of statements) await tx.run(s.sql, s.params)
+      })
     },
+
     /** Newest first; a simple lookup used by tests and the CLI until the timeline's filter builder replaces it. */
     async find(q: AuditQuery = {}): Promise<AuditRow[]> {
       const where: string[] = []

@@ -1,4 +1,4 @@
-/** JSON columns come back as text from DuckDB and as values from PostgreSQL; repositories accept both. */
+/** JSON columns come back as text from both drivers (PostgreSQL's leaves JSON unparsed too); values are accepted as well. */
 export function parseJsonColumn<T = unknown>(v: unknown): T | null {
   if (v === null || v === undefined) return null
   if (typeof v !== 'string') return v as T

@@ -22,6 +22,19 @@ export function locksRepository(db: Db) {
       const row = await db.one<{ holder: string }>(`SELECT holder FROM locks WHERE name = $1`, [name])
       return row?.holder === holder
     },
+    /**
+     * Extends a lease `holder` still holds. False when it does not (released, or expired and taken over): the
+     * holder must then stop what the lease guarded. An expired lease nobody took yet is still the holder's.
+     */
+    async renew(name: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
+      const expires = new Date(now.getTime() + ttlMs).toISOString()
+      try {
+        return (await db.run(`UPDATE locks SET expires_at = $1 WHERE name = $2 AND holder = $3`, [expires, name, holder])) > 0
+      } catch (e) {
+        if (isConflictError(e)) return false // a concurrent acquirer is taking it over
+        throw e
+      }
+    },
     async release(name: string, holder: string): Promise<void> {
       await db.run(`DELETE FROM locks WHERE name = $1 AND holder = $2`, [name, holder])
     },

@@ -1,0 +1,282 @@
+import type { Migration } from '../migrate.ts'
+
+/**
+ * PostgreSQL schema, oldest first: the twin of duckdb/migrations.ts. Versions 1..N and their tables, columns and
+ * indexes match it one for one (test/store/migrations.test.ts checks); a migration added there must get its twin
+ * here with the same version, and the other way round. Never edit a released migration: add a new one.
+ * Differences are the type names only: DOUBLE PRECISION for DOUBLE, BIGSERIAL for the BIGINT-with-sequence ids.
+ * JSON columns are PostgreSQL's JSON, not JSONB, on purpose: JSON keeps the text exactly as written, as DuckDB's
+ * JSON does, so a timeline search over params as text (`"table":"orders"`), key order and what admins see are the
+ * same in both engines (JSONB re-spaces and re-orders keys and refuses `\u0000`). Nothing queries inside JSON, so
+ * JSONB's parsed form would buy nothing yet. No foreign keys, as in DuckDB: repositories remove dependent rows themselves.
+ */
+export const postgresMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'core: users, tokens, groups, grants, config, templates, audit',
+    statements: [
+      `CREATE TABLE users (
+        id VARCHAR PRIMARY KEY,
+        email VARCHAR NOT NULL UNIQUE,
+        username VARCHAR NOT NULL UNIQUE,
+        name VARCHAR,
+        is_admin BOOLEAN NOT NULL DEFAULT false,
+        password_hash VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE personal_access_tokens (
+        id VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        name VARCHAR,
+        token_hash VARCHAR NOT NULL UNIQUE,
+        token_prefix VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ,
+        last_used_at TIMESTAMPTZ,
+        revoked_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX pat_user ON personal_access_tokens (user_id)`,
+      `CREATE TABLE user_groups (
+        id VARCHAR PRIMARY KEY,
+        name VARCHAR NOT NULL UNIQUE,
+        description VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE user_group_members (
+        group_id VARCHAR NOT NULL,
+        user_id VARCHAR NOT NULL,
+        added_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (group_id, user_id)
+      )`,
+      `CREATE TABLE resource_grants (
+        id VARCHAR PRIMARY KEY,
+        group_id VARCHAR NOT NULL,
+        resource VARCHAR NOT NULL,
+        permission VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        UNIQUE (group_id, resource, permission)
+      )`,
+      `CREATE TABLE instance_config (
+        key VARCHAR PRIMARY KEY,
+        value JSON,
+        updated_at TIMESTAMPTZ NOT NULL,
+        updated_by VARCHAR
+      )`,
+      `CREATE TABLE instance_templates (
+        name VARCHAR PRIMARY KEY,
+        content VARCHAR NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        updated_by VARCHAR
+      )`,
+      `CREATE TABLE audit_log (
+        id BIGSERIAL PRIMARY KEY,
+        timestamp TIMESTAMPTZ NOT NULL,
+        user_id VARCHAR,
+        user_email VARCHAR,
+        action VARCHAR NOT NULL,
+        resource VARCHAR,
+        params JSON,
+        params_before JSON,
+        result VARCHAR NOT NULL,
+        duration_ms DOUBLE PRECISION,
+        client_ip VARCHAR,
+        client_kind VARCHAR NOT NULL,
+        correlation_id VARCHAR NOT NULL
+      )`,
+      `CREATE TABLE web_sessions (
+        id_hash VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        csrf_token VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'audit_log indexes for the timeline',
+    statements: [
+      `CREATE INDEX audit_ts ON audit_log (timestamp)`,
+      `CREATE INDEX audit_user_ts ON audit_log (user_id, timestamp)`,
+      `CREATE INDEX audit_action_ts ON audit_log (action, timestamp)`,
+      `CREATE INDEX audit_correlation ON audit_log (correlation_id)`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'data plane: table registry, sync jobs and history, locks, session uploads, scripts',
+    statements: [
+      `CREATE TABLE data_tables (
+        id VARCHAR PRIMARY KEY,
+        source JSON NOT NULL,
+        sync_interval_minutes INTEGER,
+        description VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        created_by VARCHAR
+      )`,
+      `CREATE TABLE sync_jobs (
+        id VARCHAR PRIMARY KEY,
+        status VARCHAR NOT NULL,
+        tables JSON NOT NULL,
+        requested_by VARCHAR,
+        client_kind VARCHAR NOT NULL,
+        correlation_id VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        started_at TIMESTAMPTZ,
+        finished_at TIMESTAMPTZ,
+        error VARCHAR
+      )`,
+      `CREATE TABLE sync_history (
+        id BIGSERIAL PRIMARY KEY,
+        table_id VARCHAR NOT NULL,
+        job_id VARCHAR,
+        synced_at TIMESTAMPTZ NOT NULL,
+        rows BIGINT,
+        duration_ms DOUBLE PRECISION,
+        status VARCHAR NOT NULL,
+        error VARCHAR
+      )`,
+      `CREATE INDEX sync_history_table_ts ON sync_history (table_id, synced_at)`,
+      `CREATE INDEX sync_history_job ON sync_history (job_id)`,
+      `CREATE TABLE locks (
+        name VARCHAR PRIMARY KEY,
+        holder VARCHAR NOT NULL,
+        acquired_at TIMESTAMPTZ NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE session_uploads (
+        session_file VARCHAR PRIMARY KEY,
+        user_id VARCHAR NOT NULL,
+        username VARCHAR NOT NULL,
+        filename VARCHAR NOT NULL,
+        bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        redactions INTEGER NOT NULL,
+        redaction_kinds JSON,
+        uploaded_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX session_uploads_user ON session_uploads (username, uploaded_at)`,
+      `CREATE TABLE scripts (
+        id VARCHAR PRIMARY KEY,
+        sql VARCHAR NOT NULL,
+        schedule VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        created_by VARCHAR,
+        next_run_at TIMESTAMPTZ,
+        last_run_at TIMESTAMPTZ,
+        last_status VARCHAR,
+        last_error VARCHAR
+      )`,
+    ],
+  },
+  {
+    version: 4,
+    name: 'session pipeline state and findings; shared read-dedup windows and cached figures',
+    statements: [
+      `CREATE TABLE session_processor_state (
+        processor VARCHAR NOT NULL,
+        session_file VARCHAR NOT NULL,
+        file_sha256 VARCHAR NOT NULL,
+        file_bytes BIGINT NOT NULL,
+        status VARCHAR NOT NULL,
+        items INTEGER NOT NULL DEFAULT 0,
+        error VARCHAR,
+        processed_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (processor, session_file)
+      )`,
+      `CREATE TABLE session_findings (
+        id BIGSERIAL PRIMARY KEY,
+        session_file VARCHAR NOT NULL,
+        username VARCHAR NOT NULL,
+        finding_type VARCHAR NOT NULL,
+        turn_index INTEGER NOT NULL,
+        line INTEGER NOT NULL,
+        severity VARCHAR NOT NULL,
+        excerpt VARCHAR,
+        detected_at TIMESTAMPTZ NOT NULL,
+        occurred_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX session_findings_file ON session_findings (session_file)`,
+      `CREATE INDEX session_findings_type_ts ON session_findings (finding_type, detected_at)`,
+      `CREATE TABLE session_usage (
+        session_file VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        started_at TIMESTAMPTZ,
+        ended_at TIMESTAMPTZ,
+        turns INTEGER NOT NULL,
+        tool_calls INTEGER NOT NULL,
+        tool_errors INTEGER NOT NULL,
+        tools JSON,
+        tokens JSON,
+        models JSON,
+        active_seconds DOUBLE PRECISION,
+        claude_version VARCHAR,
+        malformed_lines INTEGER NOT NULL DEFAULT 0,
+        processed_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE dedup_windows (
+        key VARCHAR PRIMARY KEY,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE cached_values (
+        key VARCHAR PRIMARY KEY,
+        value JSON NOT NULL,
+        expires_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'feedback reports, admin Telegram links, notification outbox',
+    statements: [
+      `CREATE TABLE feedback_reports (
+        id VARCHAR PRIMARY KEY,
+        created_at TIMESTAMPTZ NOT NULL,
+        reporter_user VARCHAR NOT NULL,
+        message VARCHAR NOT NULL,
+        session_excerpt VARCHAR,
+        session_file VARCHAR,
+        environment JSON,
+        fingerprint VARCHAR NOT NULL,
+        duplicate_of VARCHAR,
+        status VARCHAR NOT NULL,
+        assignee VARCHAR,
+        tags JSON,
+        resolution VARCHAR,
+        resolved_at TIMESTAMPTZ,
+        resolved_by VARCHAR,
+        correlation_id VARCHAR,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX feedback_status_ts ON feedback_reports (status, created_at)`,
+      `CREATE INDEX feedback_fingerprint ON feedback_reports (fingerprint)`,
+      `CREATE INDEX feedback_reporter ON feedback_reports (reporter_user, created_at)`,
+      `CREATE TABLE telegram_links (
+        user_id VARCHAR PRIMARY KEY,
+        chat_id VARCHAR NOT NULL,
+        linked_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE TABLE notifications (
+        id VARCHAR PRIMARY KEY,
+        channel VARCHAR NOT NULL,
+        user_id VARCHAR,
+        chat_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        text VARCHAR NOT NULL,
+        report_ids JSON,
+        status VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TIMESTAMPTZ NOT NULL,
+        last_error VARCHAR,
+        created_at TIMESTAMPTZ NOT NULL,
+        sent_at TIMESTAMPTZ
+      )`,
+      `CREATE INDEX notifications_due ON notifications (status, next_attempt_at)`,
+    ],
+  },
+]

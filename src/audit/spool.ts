@@ -30,6 +30,21 @@ export class AuditSpool {
       .map((f) => join(dir, f))
   }
 
+  /**
+   * A claimed file (`….replaying.<pid>.<time>`) is replayed by the process that claimed it, or by anyone
+   * once that process is gone; two live workers never replay the same file, so no row is written twice.
+   */
+  private mayReplay(file: string): boolean {
+    const pid = Number(/\.replaying\.(\d+)\./.exec(file)?.[1])
+    if (!pid || pid === process.pid) return true
+    try {
+      process.kill(pid, 0) // signal 0: only asks whether the process exists
+      return false
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH'
+    }
+  }
+
   /** Moves spooled rows into the store. Returns how many were replayed; rows stay spooled if the store still fails. */
   async replay(insert: (rows: NewAuditRow[]) => Promise<void>): Promise<number> {
     let replayed = 0
@@ -40,7 +55,7 @@ export class AuditSpool {
         // another worker claimed it first
       }
     }
-    for (const file of this.pendingFiles().filter((f) => f !== this.path)) {
+    for (const file of this.pendingFiles().filter((f) => f !== this.path && this.mayReplay(f))) {
       const rows: NewAuditRow[] = []
       for (const line of readFileSync(file, 'utf8').split('\n')) {
         if (!line) continue

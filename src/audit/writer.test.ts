@@ -92,3 +92,18 @@ test('when the store refuses writes, records still resolve, rows are spooled and
     assert.deepEqual((await store.audit.find({ correlationId: 'c-2' }))[0].params, { i: 2 })
   })
 })
+
+test('a spool file claimed by another live process is left to it; one whose claimant died is replayed', async () => {
+  await withStore(async (store, stateDir) => {
+    const w = new AuditWriter(store, stateDir, log)
+    const row = (cid: string) => JSON.stringify({ timestamp: new Date().toISOString(), user_id: null, user_email: null, action: 'query.run', resource: null, params: null, params_before: null, result: 'success', duration_ms: 1, client_ip: null, client_kind: 'api', correlation_id: cid }) + '\n'
+    const { writeFileSync } = await import('node:fs')
+    // The parent of this test process is alive; a pid far above pid_max is not.
+    writeFileSync(join(stateDir, `audit-spool.ndjson.replaying.${process.ppid}.1`), row('live-claim'))
+    writeFileSync(join(stateDir, 'audit-spool.ndjson.replaying.99999999.1'), row('dead-claim'))
+    assert.equal(await w.replaySpool(), 1)
+    assert.equal((await store.audit.find({ correlationId: 'dead-claim' })).length, 1)
+    assert.equal((await store.audit.find({ correlationId: 'live-claim' })).length, 0)
+    assert.equal(w.spool.pendingFiles().length, 1, "the live process's file is still there for it")
+  })
+})

@@ -25,6 +25,8 @@ export interface Config {
   sessionUploadMaxBytes: number
   /** How often the scheduler runs each job, in seconds (env-overridable for tests and small instances). */
   schedule: { syncDueSeconds: number; scriptsDueSeconds: number; sessionProcessorsSeconds: number | null; jobBudgetSeconds: number }
+  /** How long to keep things, in days; null keeps them forever (the default). */
+  retention: { auditDays: number | null; findingsDays: number | null; feedbackExcerptDays: number | null }
 }
 
 const envSchema = z.object({
@@ -45,6 +47,9 @@ const envSchema = z.object({
   AGNES_SESSION_PROCESSORS_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).optional(),
   AGNES_JOB_BUDGET_SECONDS: z.coerce.number().min(1).max(3600).default(300),
   AGNES_SESSION_UPLOAD_MAX_MB: z.coerce.number().min(1).max(100_000).default(200),
+  AGNES_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AGNES_FINDINGS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AGNES_FEEDBACK_EXCERPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -89,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       scriptsDueSeconds: e.AGNES_SCRIPTS_DUE_EVERY_SECONDS,
       sessionProcessorsSeconds: e.AGNES_SESSION_PROCESSORS_EVERY_SECONDS ?? null,
       jobBudgetSeconds: e.AGNES_JOB_BUDGET_SECONDS,
+    },
+    retention: {
+      auditDays: e.AGNES_AUDIT_RETENTION_DAYS ?? null,
+      findingsDays: e.AGNES_FINDINGS_RETENTION_DAYS ?? null,
+      feedbackExcerptDays: e.AGNES_FEEDBACK_EXCERPT_RETENTION_DAYS ?? null,
     },
   }
 }

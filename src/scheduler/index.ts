@@ -3,6 +3,7 @@ import type { Actor, Services } from '../services.ts'
 import { syncDue } from '../platform/sync/index.ts'
 import { runDueScripts } from '../platform/scripts/index.ts'
 import { runTelegramOutbox } from '../integrations/telegram/index.ts'
+import { purgeExpired } from '../platform/retention/index.ts'
 
 /** What the scheduler runs: a named job, how often, with how much time, writing one audit row per tick. */
 export interface Job {
@@ -39,6 +40,11 @@ export function coreJobs(svc: Services, processors: ProcessorJob[] = []): Job[] 
       // Report notifications: retries of failed sends (with backoff) and digests whose 5 minutes are up.
       name: 'telegram_outbox', action: 'run_telegram_outbox', everyMs: 60_000, budgetMs,
       run: async ({ svc, correlationId, deadline }) => runTelegramOutbox(svc, { correlationId, deadline }),
+    },
+    {
+      // Retention: deletes what is older than the configured AGNES_*_RETENTION_DAYS (nothing when unset).
+      name: 'retention_purge', action: 'run_retention_purge', everyMs: 6 * 3600_000, budgetMs,
+      run: async ({ svc, deadline }) => ({ ...(await purgeExpired(svc, { deadline })) }),
     },
     ...processors.map((p) => ({
       name: `session_processor:${p.name}`,

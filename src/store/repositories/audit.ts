@@ -101,6 +101,13 @@ export function auditRepository(db: Db) {
       )
       return rows.map(toAuditRow)
     },
+    /** Deletes rows older than a moment, at most `limit` of them (oldest first), so a purge is bounded. */
+    async purgeBefore(beforeIso: string, limit: number): Promise<number> {
+      return db.run(
+        `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE timestamp < $1 ORDER BY timestamp, id LIMIT $2)`,
+        [beforeIso, limit],
+      )
+    },
     async count(): Promise<number> {
       const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM audit_log`)
       return r?.n ?? 0

@@ -125,6 +125,10 @@ export function feedbackRepository(db: Db) {
   }
 
   return {
+    /** Drops the session excerpts of reports filed before a moment (the report itself stays); returns how many. */
+    async purgeExcerptsBefore(beforeIso: string): Promise<number> {
+      return db.run(`UPDATE feedback_reports SET session_excerpt = NULL WHERE created_at < $1 AND session_excerpt IS NOT NULL`, [beforeIso])
+    },
     async insertReport(r: NewFeedbackReport): Promise<void> {
       await db.run(
         `INSERT INTO feedback_reports (id, created_at, reporter_user, message, session_excerpt, session_file, environment, fingerprint, duplicate_of,

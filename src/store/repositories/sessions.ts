@@ -193,6 +193,13 @@ export function sessionsRepository(db: Db) {
         }
       })
     },
+    /** Deletes findings detected before a moment, at most `limit` of them. */
+    async purgeFindingsBefore(beforeIso: string, limit: number): Promise<number> {
+      return db.run(
+        `DELETE FROM session_findings WHERE id IN (SELECT id FROM session_findings WHERE detected_at < $1 ORDER BY detected_at, id LIMIT $2)`,
+        [beforeIso, limit],
+      )
+    },
     async findingsForFile(sessionFile: string): Promise<SessionFindingRecord[]> {
       return db.all<SessionFindingRecord>(`SELECT * FROM session_findings WHERE session_file = $1 ORDER BY line, id`, [sessionFile])
     },

@@ -2,9 +2,8 @@ import { join } from 'node:path'
 import type { Config } from '../config.ts'
 import type { Db } from './db.ts'
 import { openDuckDb } from './duckdb/driver.ts'
-import { duckdbMigrations } from './duckdb/migrations.ts'
+import { migrations } from './migrations.ts'
 import { openPostgres } from './postgres/driver.ts'
-import { postgresMigrations } from './postgres/migrations.ts'
 import { migrate, schemaVersion } from './migrate.ts'
 import { usersRepository } from './repositories/users.ts'
 import { tokensRepository } from './repositories/tokens.ts'
@@ -86,7 +85,7 @@ export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>
     const pgDb = await openPostgres(config.databaseUrl)
     try {
       // Workers and hosts starting together take turns, so each migration is applied once.
-      await pgDb.exclusively(() => migrate(pgDb, postgresMigrations, opts.upTo))
+      await pgDb.exclusively(() => migrate(pgDb, migrations, opts.upTo))
     } catch (e) {
       await pgDb.close()
       throw e
@@ -95,7 +94,7 @@ export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>
   }
   const db = await openDuckDb(systemDbPath(config))
   try {
-    await migrate(db, duckdbMigrations, opts.upTo)
+    await migrate(db, migrations, opts.upTo)
   } catch (e) {
     await db.close()
     throw e

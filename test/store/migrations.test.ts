@@ -4,13 +4,12 @@ import { join } from 'node:path'
 import { openStore } from '../../src/store/index.ts'
 import { migrate } from '../../src/store/migrate.ts'
 import type { Db } from '../../src/store/db.ts'
-import { duckdbMigrations } from '../../src/store/duckdb/migrations.ts'
-import { postgresMigrations } from '../../src/store/postgres/migrations.ts'
+import { migrations } from '../../src/store/migrations.ts'
 import { openDuckDb } from '../../src/store/duckdb/driver.ts'
 import { openPostgres } from '../../src/store/postgres/driver.ts'
 import { describeStores, type StoreConfig, type StoreHarness } from '../support/stores.ts'
 
-const latest = Math.max(...duckdbMigrations.map((m) => m.version))
+const latest = Math.max(...migrations.map((m) => m.version))
 
 /** The raw database behind a store config, for looking at the schema itself. */
 function openRaw(h: StoreHarness, cfg: StoreConfig): Promise<Db> {
@@ -40,13 +39,6 @@ async function columnsOf(raw: Db) {
     t.toLowerCase()
   return rows.map((r) => `${r.table_name}.${r.column_name} ${type(r.data_type)}${r.is_nullable === 'NO' ? ' not null' : ''}`)
 }
-
-test('the PostgreSQL migrations are the DuckDB ones, version for version', () => {
-  assert.deepEqual(
-    postgresMigrations.map((m) => [m.version, m.name]),
-    duckdbMigrations.map((m) => [m.version, m.name]),
-  )
-})
 
 const schemas = new Map<string, { columns: string[]; indexes: string[] }>()
 
@@ -78,7 +70,7 @@ describeStores('migrations', (h) => {
     const raw = await openRaw(h, cfg)
     try {
       const versions = await raw.all<{ version: number }>('SELECT version FROM schema_version ORDER BY version')
-      assert.deepEqual(versions.map((v) => v.version), duckdbMigrations.map((m) => m.version).sort((a, b) => a - b))
+      assert.deepEqual(versions.map((v) => v.version), migrations.map((m) => m.version).sort((a, b) => a - b))
       const idx = await indexesOf(h, raw, 'audit_log')
       assert.deepEqual(idx.map((i) => i.index_name), ['audit_action_ts', 'audit_correlation', 'audit_ts', 'audit_user_ts'])
       schemas.set(h.engine, { columns: await columnsOf(raw), indexes: (await indexesOf(h, raw)).map((i) => `${i.table_name}.${i.index_name}`) })

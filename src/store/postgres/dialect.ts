@@ -7,7 +7,7 @@ import type { Dialect } from '../dialect.ts'
 export const postgresDialect: Dialect = {
   name: 'postgres',
   singleWriterProcess: false,
-  // JSON, not JSONB: the text stays as written, as in DuckDB (see postgres/migrations.ts).
+  // JSON, not JSONB: the text stays as written, as in DuckDB (see store/migrations.ts).
   json: (param) => `CAST(${param} AS JSON)`,
   ilike: (expr, param) => `${expr} ILIKE ${param}`,
   percentile: (expr, p) => `percentile_cont(${Number(p)}) WITHIN GROUP (ORDER BY ${expr})`,

@@ -1,16 +1,18 @@
-import type { Migration } from '../migrate.ts'
+import type { Migration } from './migrate.ts'
 
 /**
- * PostgreSQL schema, oldest first: the twin of duckdb/migrations.ts. Versions 1..N and their tables, columns and
- * indexes match it one for one (test/store/migrations.test.ts checks); a migration added there must get its twin
- * here with the same version, and the other way round. Never edit a released migration: add a new one.
- * Differences are the type names only: DOUBLE PRECISION for DOUBLE, BIGSERIAL for the BIGINT-with-sequence ids.
- * JSON columns are PostgreSQL's JSON, not JSONB, on purpose: JSON keeps the text exactly as written, as DuckDB's
- * JSON does, so a timeline search over params as text (`"table":"orders"`), key order and what admins see are the
- * same in both engines (JSONB re-spaces and re-orders keys and refuses `\u0000`). Nothing queries inside JSON, so
- * JSONB's parsed form would buy nothing yet. No foreign keys, as in DuckDB: repositories remove dependent rows themselves.
+ * The schema of both stores, oldest first: DuckDB and PostgreSQL run these statements verbatim
+ * (only types both understand: DOUBLE PRECISION, explicit sequences for BIGINT ids, JSON).
+ * test/store/migrations.test.ts checks the two engines end with the same tables, columns and indexes.
+ * Never edit a released migration: add a new one.
+ * No foreign keys: DuckDB cannot cascade and refuses updates of referenced rows, so repositories
+ * remove dependent rows themselves, in one transaction.
+ * JSON columns are PostgreSQL's JSON, not JSONB, on purpose: JSON keeps the text exactly as written, as
+ * DuckDB's JSON does, so a timeline search over params as text (`"table":"orders"`), key order and what
+ * admins see are the same on both engines (JSONB re-spaces and re-orders keys and refuses `\u0000`).
+ * Nothing queries inside JSON, so JSONB's parsed form would buy nothing yet.
  */
-export const postgresMigrations: Migration[] = [
+export const migrations: Migration[] = [
   {
     version: 1,
     name: 'core: users, tokens, groups, grants, config, templates, audit',
@@ -70,8 +72,9 @@ export const postgresMigrations: Migration[] = [
         updated_at TIMESTAMPTZ NOT NULL,
         updated_by VARCHAR
       )`,
+      `CREATE SEQUENCE audit_log_id_seq START 1`,
       `CREATE TABLE audit_log (
-        id BIGSERIAL PRIMARY KEY,
+        id BIGINT PRIMARY KEY DEFAULT nextval('audit_log_id_seq'),
         timestamp TIMESTAMPTZ NOT NULL,
         user_id VARCHAR,
         user_email VARCHAR,
@@ -129,8 +132,9 @@ export const postgresMigrations: Migration[] = [
         finished_at TIMESTAMPTZ,
         error VARCHAR
       )`,
+      `CREATE SEQUENCE sync_history_id_seq START 1`,
       `CREATE TABLE sync_history (
-        id BIGSERIAL PRIMARY KEY,
+        id BIGINT PRIMARY KEY DEFAULT nextval('sync_history_id_seq'),
         table_id VARCHAR NOT NULL,
         job_id VARCHAR,
         synced_at TIMESTAMPTZ NOT NULL,
@@ -189,8 +193,9 @@ export const postgresMigrations: Migration[] = [
         processed_at TIMESTAMPTZ NOT NULL,
         PRIMARY KEY (processor, session_file)
       )`,
+      `CREATE SEQUENCE session_findings_id_seq START 1`,
       `CREATE TABLE session_findings (
-        id BIGSERIAL PRIMARY KEY,
+        id BIGINT PRIMARY KEY DEFAULT nextval('session_findings_id_seq'),
         session_file VARCHAR NOT NULL,
         username VARCHAR NOT NULL,
         finding_type VARCHAR NOT NULL,

@@ -26,6 +26,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audited-endpoint', () => benchAuditedEndpoint()],
   ['failure-scan', failureScanFigures],
   ['timeline-1m', () => benchTimeline(1_000_000)],
+  ['timeline-10m', () => benchTimeline(10_000_000, 15)],
   ['mixed-load', mixedLoadFigures],
 ]
 

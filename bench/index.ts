@@ -6,6 +6,7 @@ import { benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
 import { benchFailureScan } from './failure-scan.ts'
 import { benchTimeline } from './activity.ts'
 import { mixedLoadFigures } from './mixed-load-bench.ts'
+import { benchWorkers } from './workers.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -28,6 +29,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['timeline-1m', () => benchTimeline(1_000_000)],
   ['timeline-10m', () => benchTimeline(10_000_000, 15)],
   ['mixed-load', mixedLoadFigures],
+  ['workers-pg', () => benchWorkers()],
 ]
 
 const fmt = (f: Figure) => (f.unit === 'ratio' ? `${f.value.toFixed(3)}` : f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2))

@@ -94,20 +94,13 @@
   // ---- URL state ----
   function readUrl() {
     const sp = new URLSearchParams(location.search)
-    const f = {}
-    for (const k of FILTER_KEYS) {
-      const v = sp.get(k)
-      if (v !== null && v !== '') f[k] = v
-    }
+    const f = window.AgnesDom.readFilters(sp, FILTER_KEYS)
     state.filters = f
     state.tab = sp.get('tab') === 'sync' ? 'sync' : 'timeline'
     state.event = sp.get('event') || null
   }
   function query(filters, extra) {
-    const sp = new URLSearchParams()
-    for (const k of FILTER_KEYS) if (filters[k]) sp.set(k, filters[k])
-    for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined && v !== '') sp.set(k, String(v))
-    return sp.toString()
+    return window.AgnesDom.toQuery(FILTER_KEYS, filters, extra)
   }
   function pageUrl() {
     const q = query(state.filters, { tab: state.tab === 'timeline' ? null : state.tab, event: state.event })

@@ -95,5 +95,23 @@
   /** "1 line", "1,204 lines". */
   const plural = (n, word) => `${fmtInt(n)} ${word}${Number(n) === 1 ? '' : 's'}`
 
-  window.AgnesDom = { el, svg, getJson, sendJson, pad, fmtClock, fmtTime, fmtRel, fmtInt, plural }
+  /** The non-empty values of `keys` in a URLSearchParams: a page's filters as its URL states them. */
+  function readFilters(sp, keys) {
+    const f = {}
+    for (const k of keys) {
+      const v = sp.get(k)
+      if (v !== null && v !== '') f[k] = v
+    }
+    return f
+  }
+
+  /** A query string of the set filters among `keys`, then the extras that have a value. */
+  function toQuery(keys, filters, extra) {
+    const sp = new URLSearchParams()
+    for (const k of keys) if (filters[k]) sp.set(k, filters[k])
+    for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined && v !== '') sp.set(k, String(v))
+    return sp.toString()
+  }
+
+  window.AgnesDom = { el, svg, getJson, sendJson, pad, fmtClock, fmtTime, fmtRel, fmtInt, plural, readFilters, toQuery }
 })()

@@ -67,21 +67,14 @@
   // ---- URL state ----
   function readUrl() {
     const sp = new URLSearchParams(location.search)
-    const f = {}
-    for (const k of FILTER_KEYS) {
-      const v = sp.get(k)
-      if (v !== null && v !== '') f[k] = v
-    }
+    const f = window.AgnesDom.readFilters(sp, FILTER_KEYS)
     state.filters = f
     state.id = sp.get('id') || null
     const lim = Number(sp.get('limit'))
     state.limit = Number.isInteger(lim) && lim >= 1 && lim <= 500 ? lim : PAGE
   }
   function query(filters, extra) {
-    const sp = new URLSearchParams()
-    for (const k of FILTER_KEYS) if (filters[k]) sp.set(k, filters[k])
-    for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined && v !== '') sp.set(k, String(v))
-    return sp.toString()
+    return window.AgnesDom.toQuery(FILTER_KEYS, filters, extra)
   }
   function pageHref(id) {
     const q = query(state.filters, { limit: state.limit === PAGE ? null : state.limit, id })

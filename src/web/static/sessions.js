@@ -70,21 +70,14 @@
 
     function readUrl() {
       const sp = new URLSearchParams(location.search)
-      const f = {}
-      for (const k of FILTER_KEYS) {
-        const v = sp.get(k)
-        if (v !== null && v !== '') f[k] = v
-      }
+      const f = window.AgnesDom.readFilters(sp, FILTER_KEYS)
       if (f.sort === 'recent') delete f.sort
       state.filters = f
       const w = sp.get('weeks')
       state.weeks = WEEK_CHOICES.includes(w) ? w : '12'
     }
     function query(filters, extra) {
-      const sp = new URLSearchParams()
-      for (const k of FILTER_KEYS) if (filters[k]) sp.set(k, filters[k])
-      for (const [k, v] of Object.entries(extra || {})) if (v !== null && v !== undefined && v !== '') sp.set(k, String(v))
-      return sp.toString()
+      return window.AgnesDom.toQuery(FILTER_KEYS, filters, extra)
     }
     function saveUrl() {
       const q = query(state.filters, { weeks: state.weeks === '12' ? null : state.weeks })

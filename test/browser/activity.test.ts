@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
 import { coreJobs, runJobOnce } from '../../src/scheduler/index.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { launchBrowser, signedInPage, screenshot, assertAdminOnly } from './browser.ts'
 
 const XSS_GROUP = '<img src=x onerror="window.__xss=1">'
 const XSS_SQL = "SELECT '<script>window.__xss=1</script>' AS x, count(*) AS n FROM orders"
@@ -301,17 +301,7 @@ test('/activity-center answers 308 to /admin/activity', async () => {
 })
 
 test('a non-admin gets 403 for the page and its API', async () => {
-  const ana = await signedInPage(browser, s.url, 'ana@example.com', 'ana-password-1')
-  try {
-    const res = await ana.page.goto('/admin/activity')
-    assert.equal(res?.status(), 403)
-    assert.match((await ana.page.textContent('main')) ?? '', /Not allowed/)
-    const api = await ana.page.evaluate(async () => (await fetch('/api/admin/activity/timeline')).status)
-    assert.equal(api, 403)
-    await screenshot(ana.page, 'activity-forbidden')
-  } finally {
-    await ana.context.close()
-  }
+  await assertAdminOnly(browser, s.url, { email: 'ana@example.com', password: 'ana-password-1' }, { pages: ['/admin/activity'], api: '/api/admin/activity/timeline', screenshotName: 'activity-forbidden' })
 })
 
 test('static files: content types, caching, and nothing outside the folder', async () => {

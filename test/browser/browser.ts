@@ -1,5 +1,6 @@
 // Drives Debian's Chromium (/usr/bin/chromium, installed by scripts/ci-deps.sh) through playwright-core.
 // Never downloads a browser.
+import assert from 'node:assert/strict'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
@@ -40,4 +41,24 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`)
   await page.screenshot({ path, fullPage: true })
   return path
+}
+
+/**
+ * Signs in as a non-admin and checks that every admin page answers its "Not allowed" page with 403
+ * and the page's API refuses with 403 too; saves a screenshot of the last page.
+ */
+export async function assertAdminOnly(browser: Browser, baseUrl: string, who: { email: string; password: string }, opts: { pages: string[]; api: string; screenshotName: string }): Promise<void> {
+  const other = await signedInPage(browser, baseUrl, who.email, who.password)
+  try {
+    for (const path of opts.pages) {
+      const res = await other.page.goto(path)
+      assert.equal(res?.status(), 403, path)
+      assert.match((await other.page.textContent('main')) ?? '', /Not allowed/, path)
+    }
+    const api = await other.page.evaluate(async (url) => (await fetch(url)).status, opts.api)
+    assert.equal(api, 403, opts.api)
+    await screenshot(other.page, opts.screenshotName)
+  } finally {
+    await other.context.close()
+  }
 }

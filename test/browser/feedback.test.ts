@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
+import { launchBrowser, signedInPage, screenshot, SCREENSHOTS, assertAdminOnly } from './browser.ts'
 
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 const ENV = { agnes_cli_version: '0.1.0', os: 'Linux 6.1.0 x64', node_version: 'v20.12.2', claude_code_version: '2.1.39' }
@@ -319,17 +319,7 @@ test('the Telegram box links and unlinks the admin’s chat id', async () => {
 })
 
 test('a non-admin gets 403 for the page and the API; no script errors on the page', async () => {
-  const other = await signedInPage(browser, s.url, 'ana@example.com', 'ana-password-1')
-  try {
-    const res = await other.page.goto('/admin/feedback')
-    assert.equal(res?.status(), 403)
-    assert.match((await other.page.textContent('main')) ?? '', /Not allowed/)
-    const api = await other.page.evaluate(async () => (await fetch('/api/admin/feedback')).status)
-    assert.equal(api, 403)
-    await screenshot(other.page, 'feedback-forbidden')
-  } finally {
-    await other.context.close()
-  }
+  await assertAdminOnly(browser, s.url, { email: 'ana@example.com', password: 'ana-password-1' }, { pages: ['/admin/feedback'], api: '/api/admin/feedback', screenshotName: 'feedback-forbidden' })
   // The two refusals the tests asked for (a too-long resolution, a bad chat id) are the only failed requests.
   const unexpected = pageErrors.filter((e) => !/^400 .*\/api\/admin\/(feedback\/|telegram-link)/.test(e))
   assert.deepEqual(unexpected, [], 'no script errors, failed requests or CSP violations on the page')

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
 import { weekStart } from '../../src/platform/sessions/index.ts'
-import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
+import { launchBrowser, signedInPage, screenshot, SCREENSHOTS, assertAdminOnly } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const TOOL_HEAVY = 'marot__spotter__tool_heavy.jsonl' // user_rejection ×2, abrupt_end
@@ -335,18 +335,6 @@ test('a non-admin gets 403 for both pages and the API; an unknown transcript is 
   assert.match((await page.textContent('main')) ?? '', /Not found/)
   pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((e) => !e.includes('no-such-file')))
 
-  const other = await signedInPage(browser, s.url, 'ana@example.com', 'ana-password-1')
-  try {
-    for (const path of ['/admin/sessions', `/admin/sessions/ana/${TOOL_HEAVY}`]) {
-      const res = await other.page.goto(path)
-      assert.equal(res?.status(), 403, path)
-      assert.match((await other.page.textContent('main')) ?? '', /Not allowed/)
-    }
-    const api = await other.page.evaluate(async () => (await fetch('/api/admin/sessions')).status)
-    assert.equal(api, 403)
-    await screenshot(other.page, 'sessions-forbidden')
-  } finally {
-    await other.context.close()
-  }
+  await assertAdminOnly(browser, s.url, { email: 'ana@example.com', password: 'ana-password-1' }, { pages: ['/admin/sessions', `/admin/sessions/ana/${TOOL_HEAVY}`], api: '/api/admin/sessions', screenshotName: 'sessions-forbidden' })
   assert.deepEqual(pageErrors, [], 'no script errors, failed requests or CSP violations on the admin pages')
 })

@@ -3,7 +3,10 @@ import type { Db } from './db.ts'
 export interface Migration {
   version: number
   name: string
+  /** Run by both engines, verbatim. */
   statements: string[]
+  /** Run by one engine only, after `statements`: for the few types one engine has and the other lacks (JSONB). */
+  only?: Partial<Record<Db['dialect']['name'], string[]>>
 }
 
 /**
@@ -20,7 +23,7 @@ export async function migrate(db: Db, migrations: Migration[], upTo = Infinity):
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (m.version <= current || m.version > upTo) continue
     await db.transaction(async (tx) => {
-      for (const s of m.statements) await tx.run(s)
+      for (const s of [...m.statements, ...(m.only?.[db.dialect.name] ?? [])]) await tx.run(s)
       await tx.run(`INSERT INTO schema_version (version, name, applied_at) VALUES ($1, $2, $3)`, [
         m.version,
         m.name,

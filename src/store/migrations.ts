@@ -2,15 +2,16 @@ import type { Migration } from './migrate.ts'
 
 /**
  * The schema of both stores, oldest first: DuckDB and PostgreSQL run these statements verbatim
- * (only types both understand: DOUBLE PRECISION, explicit sequences for BIGINT ids, JSON).
+ * (only types both understand: DOUBLE PRECISION, explicit sequences for BIGINT ids, JSON); `only`
+ * holds the rare statement one engine needs alone.
  * test/store/migrations.test.ts checks the two engines end with the same tables, columns and indexes.
  * Never edit a released migration: add a new one.
  * No foreign keys: DuckDB cannot cascade and refuses updates of referenced rows, so repositories
  * remove dependent rows themselves, in one transaction.
- * JSON columns are PostgreSQL's JSON, not JSONB, on purpose: JSON keeps the text exactly as written, as
- * DuckDB's JSON does, so a timeline search over params as text (`"table":"orders"`), key order and what
- * admins see are the same on both engines (JSONB re-spaces and re-orders keys and refuses `\u0000`).
- * Nothing queries inside JSON, so JSONB's parsed form would buy nothing yet.
+ * JSON columns: DuckDB's JSON; on PostgreSQL JSONB since version 6 (stored parsed, so it can be indexed
+ * and queried inside later). JSONB prints keys in its own order and with a space after `:` and `,`; the
+ * timeline's `q` ignores spaces, so it finds the same rows on both engines (store/repositories/activity.ts).
+ * JSONB refuses `\u0000`, so repositories write JSON through toJsonColumn() (repositories/json.ts).
  */
 export const migrations: Migration[] = [
   {
@@ -284,4 +285,35 @@ export const migrations: Migration[] = [
       `CREATE INDEX notifications_due ON notifications (status, next_attempt_at)`,
     ],
   },
+  {
+    version: 6,
+    name: 'PostgreSQL: JSON columns become JSONB',
+    statements: [],
+    only: {
+      postgres: [
+        `ALTER TABLE instance_config ALTER COLUMN value TYPE JSONB USING ${jsonbFrom('value')}`,
+        `ALTER TABLE audit_log ALTER COLUMN params TYPE JSONB USING ${jsonbFrom('params')}`,
+        `ALTER TABLE audit_log ALTER COLUMN params_before TYPE JSONB USING ${jsonbFrom('params_before')}`,
+        `ALTER TABLE data_tables ALTER COLUMN source TYPE JSONB USING ${jsonbFrom('source')}`,
+        `ALTER TABLE sync_jobs ALTER COLUMN tables TYPE JSONB USING ${jsonbFrom('tables')}`,
+        `ALTER TABLE session_uploads ALTER COLUMN redaction_kinds TYPE JSONB USING ${jsonbFrom('redaction_kinds')}`,
+        `ALTER TABLE session_usage ALTER COLUMN tools TYPE JSONB USING ${jsonbFrom('tools')}`,
+        `ALTER TABLE session_usage ALTER COLUMN tokens TYPE JSONB USING ${jsonbFrom('tokens')}`,
+        `ALTER TABLE session_usage ALTER COLUMN models TYPE JSONB USING ${jsonbFrom('models')}`,
+        `ALTER TABLE cached_values ALTER COLUMN value TYPE JSONB USING ${jsonbFrom('value')}`,
+        `ALTER TABLE feedback_reports ALTER COLUMN environment TYPE JSONB USING ${jsonbFrom('environment')}`,
+        `ALTER TABLE feedback_reports ALTER COLUMN tags TYPE JSONB USING ${jsonbFrom('tags')}`,
+        `ALTER TABLE notifications ALTER COLUMN report_ids TYPE JSONB USING ${jsonbFrom('report_ids')}`,
+      ],
+    },
+  },
 ]
+
+/**
+ * The JSONB value of a JSON column's text. JSONB refuses the escape `\u0000` (a NUL character), which JSON
+ * accepted, so an escaped NUL (one not itself preceded by an escaping backslash) becomes U+FFFD, as
+ * toJsonColumn() does for new rows.
+ */
+function jsonbFrom(column: string): string {
+  return `CAST(regexp_replace(CAST(${column} AS TEXT), '(?<!\\\\)((?:\\\\\\\\)*)\\\\u0000', '\\1\\\\ufffd', 'g') AS JSONB)`
+}

@@ -62,7 +62,9 @@ function matches(r: NewAuditRow, f: ActivityFilters): boolean {
   if (f.result_class && cls !== f.result_class) return false
   if (f.client_kind && r.client_kind !== f.client_kind) return false
   if (f.correlation_id && r.correlation_id !== f.correlation_id) return false
-  if (f.q && !(r.params ? JSON.stringify(r.params) : '').toLowerCase().includes(f.q.toLowerCase())) return false
+  // q ignores spaces (PostgreSQL's JSONB prints `"k": v`, DuckDB `"k":v`); a q of only spaces filters nothing.
+  const q = f.q?.replaceAll(' ', '').toLowerCase()
+  if (q && !(r.params ? JSON.stringify(r.params) : '').replaceAll(' ', '').toLowerCase().includes(q)) return false
   if (!f.include_self_reads && r.action === 'activity.read') return false
   return true
 }
@@ -90,6 +92,8 @@ const FILTERS: Record<string, ActivityFilters> = {
   'text search, percent literal': { since: SINCE, q: '100%' },
   'text search, underscore literal': { since: SINCE, q: 'done_now' },
   'text search, JSON punctuation': { since: SINCE, q: '"table":"orders"' },
+  'text search, JSON punctuation spaced as PostgreSQL prints it': { since: SINCE, q: '"table": "orders"' },
+  'text search, only spaces': { since: SINCE, q: '   ' },
   'text search, nested value': { since: SINCE, q: 'needle' },
   'text search, quotes and backslash': { since: SINCE, q: '\\"quotes\\" and \\\\' },
   'text search, non-ASCII letters in another case': { since: SINCE, q: 'ünïcödé' },

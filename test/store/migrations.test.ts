@@ -93,6 +93,36 @@ describeStores('migrations', (h) => {
     await Promise.all(stores.map((s) => s.close()))
   })
 
+  test('version 6: PostgreSQL JSON columns become JSONB, keeping their values, an escaped NUL becoming U+FFFD', async () => {
+    const cfg = await h.freshConfig()
+    const old = await openStore(cfg, { upTo: 5 })
+    const now = new Date().toISOString()
+    await old.audit.insertMany([{ timestamp: now, user_id: null, user_email: null, action: 'user.create', resource: null, params: { b: 'x', a: [1, 2] }, params_before: null, result: 'success', duration_ms: null, client_ip: null, client_kind: 'api', correlation_id: 'before-6' }])
+    await old.close()
+    if (h.engine === 'postgres') {
+      // Rows written by a version-5 PostgreSQL could hold the NUL escape JSON accepts and JSONB refuses,
+      // next to a backslash that only looks like one.
+      const raw = await openRaw(h, cfg)
+      try {
+        await raw.run(`UPDATE audit_log SET params_before = CAST($1 AS JSON) WHERE correlation_id = 'before-6'`, ['{"nul":"a\\u0000b","literal":"\\\\u0000","both":"\\\\\\u0000"}'])
+      } finally {
+        await raw.close()
+      }
+    }
+    const upgraded = await openStore(cfg)
+    const [row] = await upgraded.audit.find({ correlationId: 'before-6' })
+    await upgraded.close()
+    assert.deepEqual(row.params, { a: [1, 2], b: 'x' })
+    if (h.engine === 'postgres') assert.deepEqual(row.params_before, { nul: 'a\uFFFDb', literal: '\\u0000', both: '\\\uFFFD' })
+    const raw = await openRaw(h, cfg)
+    try {
+      const types = await raw.all<{ t: string }>(`SELECT DISTINCT lower(data_type) AS t FROM information_schema.columns WHERE table_schema IN ('main', 'public') AND lower(data_type) LIKE 'json%'`)
+      assert.deepEqual(types.map((r) => r.t), [h.engine === 'postgres' ? 'jsonb' : 'json'])
+    } finally {
+      await raw.close()
+    }
+  })
+
   test('a migration that fails leaves the previous version in place', async () => {
     const cfg = await h.freshConfig()
     const db = await openRaw(h, cfg)

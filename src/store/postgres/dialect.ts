@@ -7,9 +7,9 @@ import type { Dialect } from '../dialect.ts'
 export const postgresDialect: Dialect = {
   name: 'postgres',
   singleWriterProcess: false,
-  // JSON, not JSONB: the text stays as written, as in DuckDB (see store/migrations.ts).
-  json: (param) => `CAST(${param} AS JSON)`,
+  json: (param) => `CAST(${param} AS JSONB)`,
   ilike: (expr, param) => `${expr} ILIKE ${param}`,
   percentile: (expr, p) => `percentile_cont(${Number(p)}) WITHIN GROUP (ORDER BY ${expr})`,
+  // JSONB's own text form: keys in its order, a space after `:` and `,` (see store/migrations.ts).
   jsonText: (column) => `CAST(${column} AS TEXT)`,
 }

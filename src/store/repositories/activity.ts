@@ -50,7 +50,10 @@ export function activityWhere(db: Db, f: ActivityFilters, startAt = 1): { sql: s
   if (f.result_class === 'other') where.push(`result NOT IN ('success', 'denied') AND result NOT LIKE 'error.%'`)
   if (f.client_kind) where.push(`client_kind = ${p(f.client_kind)}`)
   if (f.correlation_id) where.push(`correlation_id = ${p(f.correlation_id)}`)
-  if (f.q) where.push(db.dialect.ilike(`coalesce(${db.dialect.jsonText('params')}, '')`, p(`%${escapeLike(f.q)}%`)) + ` ESCAPE '\\'`)
+  // Spaces are ignored on both sides: PostgreSQL's JSONB prints `"k": v, ` where DuckDB keeps `"k":v,`, and a
+  // search pasted from either form should find the same rows. A q of only spaces filters nothing.
+  const q = f.q?.replaceAll(' ', '')
+  if (q) where.push(db.dialect.ilike(`replace(coalesce(${db.dialect.jsonText('params')}, ''), ' ', '')`, p(`%${escapeLike(q)}%`)) + ` ESCAPE '\\'`)
   if (!f.include_self_reads) where.push(`action NOT IN (${SELF_READ_ACTIONS.map((a) => p(a)).join(', ')})`)
   return { sql: where.join(' AND '), params }
 }

@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts'
+import { toJsonColumn } from './json.ts'
 
 /** An audit row as the API returns it (CONTRACT section 3). */
 export interface AuditRow {
@@ -60,8 +61,8 @@ export function auditRepository(db: Db) {
       values.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${j(p(6))}, ${j(p(7))}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`)
       params.push(
         r.timestamp, r.user_id, r.user_email, r.action, r.resource,
-        r.params === null ? null : JSON.stringify(r.params),
-        r.params_before === null ? null : JSON.stringify(r.params_before),
+        r.params === null ? null : toJsonColumn(r.params),
+        r.params_before === null ? null : toJsonColumn(r.params_before),
         r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id,
       )
     }

@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { parseJsonColumn } from './json.ts'
+import { parseJsonColumn, toJsonColumn } from './json.ts'
 
 export type TableSource =
   | { kind: 'file'; path: string; format: 'csv' | 'parquet' | 'json' }
@@ -49,7 +49,7 @@ export function dataTablesRepository(db: Db) {
     async insert(t: DataTableRecord): Promise<void> {
       await db.run(
         `INSERT INTO data_tables (id, source, sync_interval_minutes, description, created_at, updated_at, created_by) VALUES ($1, ${j('$2')}, $3, $4, $5, $6, $7)`,
-        [t.id, JSON.stringify(t.source), t.sync_interval_minutes, t.description, t.created_at, t.updated_at, t.created_by],
+        [t.id, toJsonColumn(t.source), t.sync_interval_minutes, t.description, t.created_at, t.updated_at, t.created_by],
       )
     },
     async byId(id: string): Promise<DataTableRecord | undefined> {
@@ -64,7 +64,7 @@ export function dataTablesRepository(db: Db) {
       if (!cur) return
       const t = toTable(cur)
       await db.run(`UPDATE data_tables SET source = ${j('$1')}, sync_interval_minutes = $2, description = $3, updated_at = $4 WHERE id = $5`, [
-        JSON.stringify(patch.source ?? t.source),
+        toJsonColumn(patch.source ?? t.source),
         patch.sync_interval_minutes === undefined ? t.sync_interval_minutes : patch.sync_interval_minutes,
         patch.description === undefined ? t.description : patch.description,
         now,
@@ -79,7 +79,7 @@ export function dataTablesRepository(db: Db) {
       await db.run(
         `INSERT INTO sync_jobs (id, status, tables, requested_by, client_kind, correlation_id, created_at, started_at, finished_at, error)
          VALUES ($1, $2, ${j('$3')}, $4, $5, $6, $7, $8, $9, $10)`,
-        [job.id, job.status, JSON.stringify(job.tables), job.requested_by, job.client_kind, job.correlation_id, job.created_at, job.started_at, job.finished_at, job.error],
+        [job.id, job.status, toJsonColumn(job.tables), job.requested_by, job.client_kind, job.correlation_id, job.created_at, job.started_at, job.finished_at, job.error],
       )
     },
     async job(id: string): Promise<SyncJobRecord | undefined> {

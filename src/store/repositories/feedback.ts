@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { isConflictError, parseJsonColumn } from './json.ts'
+import { isConflictError, parseJsonColumn, toJsonColumn } from './json.ts'
 
 /** One problem report (`feedback_reports`). */
 export interface FeedbackReportRecord {
@@ -136,8 +136,8 @@ export function feedbackRepository(db: Db) {
          VALUES ($1, $2, $3, $4, $5, $6, ${j('$7')}, $8, $9, $10, $11, ${j('$12')}, $13, $14, $15, $16, $17)`,
         [
           r.id, r.created_at, r.reporter_user, r.message, r.session_excerpt, r.session_file,
-          r.environment === null ? null : JSON.stringify(r.environment), r.fingerprint, r.duplicate_of, r.status, r.assignee,
-          JSON.stringify(r.tags ?? []), r.resolution, r.resolved_at, r.resolved_by, r.correlation_id, r.updated_at,
+          r.environment === null ? null : toJsonColumn(r.environment), r.fingerprint, r.duplicate_of, r.status, r.assignee,
+          toJsonColumn(r.tags ?? []), r.resolution, r.resolved_at, r.resolved_by, r.correlation_id, r.updated_at,
         ],
       )
     },
@@ -211,7 +211,7 @@ export function feedbackRepository(db: Db) {
       const params: unknown[] = []
       for (const [k, v] of Object.entries(patch)) {
         if (v === undefined) continue
-        params.push(k === 'tags' ? JSON.stringify(v) : v)
+        params.push(k === 'tags' ? toJsonColumn(v) : v)
         sets.push(`${k} = ${k === 'tags' ? j(`$${params.length}`) : `$${params.length}`}`)
       }
       params.push(now)
@@ -242,7 +242,7 @@ export function feedbackRepository(db: Db) {
     async insertNotification(n: NotificationRecord): Promise<void> {
       await db.run(
         `INSERT INTO notifications (${NOTIFICATION_COLS}) VALUES ($1, $2, $3, $4, $5, $6, ${j('$7')}, $8, $9, $10, $11, $12, $13)`,
-        [n.id, n.channel, n.user_id, n.chat_id, n.kind, n.text, JSON.stringify(n.report_ids), n.status, n.attempts, n.next_attempt_at, n.last_error, n.created_at, n.sent_at],
+        [n.id, n.channel, n.user_id, n.chat_id, n.kind, n.text, toJsonColumn(n.report_ids), n.status, n.attempts, n.next_attempt_at, n.last_error, n.created_at, n.sent_at],
       )
     },
 
@@ -282,13 +282,13 @@ export function feedbackRepository(db: Db) {
               if (!n.report_ids.includes(d.reportId)) n.report_ids.push(d.reportId)
               const due = d.dueAt < n.next_attempt_at ? d.dueAt : n.next_attempt_at
               await tx.run(`UPDATE notifications SET report_ids = ${j('$1')}, chat_id = $2, next_attempt_at = $3 WHERE id = $4`, [
-                JSON.stringify(n.report_ids), d.chatId, due, n.id,
+                toJsonColumn(n.report_ids), d.chatId, due, n.id,
               ])
               return n.id
             }
             await tx.run(
               `INSERT INTO notifications (${NOTIFICATION_COLS}) VALUES ($1, $2, $3, $4, 'digest', '', ${j('$5')}, 'pending', 0, $6, NULL, $7, NULL)`,
-              [d.id, d.channel, d.userId, d.chatId, JSON.stringify([d.reportId]), d.dueAt, d.now],
+              [d.id, d.channel, d.userId, d.chatId, toJsonColumn([d.reportId]), d.dueAt, d.now],
             )
             return d.id
           })

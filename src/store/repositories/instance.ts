@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts'
+import { toJsonColumn } from './json.ts'
 
 function parseJson(v: unknown): unknown {
   if (typeof v !== 'string') return v ?? null
@@ -30,7 +31,7 @@ export function instanceRepository(db: Db) {
           await tx.run(`DELETE FROM instance_config WHERE key = $1`, [key])
           if (value === null) continue
           await tx.run(`INSERT INTO instance_config (key, value, updated_at, updated_by) VALUES ($1, ${db.dialect.json('$2')}, $3, $4)`, [
-            key, JSON.stringify(value), now, by,
+            key, toJsonColumn(value), now, by,
           ])
         }
       })

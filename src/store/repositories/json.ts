@@ -1,3 +1,12 @@
+/**
+ * The text to bind for a JSON column. A NUL character (JSON's escape `\u0000`) becomes U+FFFD, the
+ * replacement character: PostgreSQL's JSONB refuses NUL, and a row the store refuses would be lost
+ * (an audit row) or fail a request. Both engines store the same, so they keep answering alike.
+ */
+export function toJsonColumn(value: unknown): string {
+  return JSON.stringify(value).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')
+}
+
 /** JSON columns come back as text from both drivers (PostgreSQL's leaves JSON unparsed too); values are accepted as well. */
 export function parseJsonColumn<T = unknown>(v: unknown): T | null {
   if (v === null || v === undefined) return null

@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { parseJsonColumn } from './json.ts'
+import { parseJsonColumn, toJsonColumn } from './json.ts'
 
 export interface SessionUploadRecord {
   session_file: string
@@ -33,7 +33,7 @@ export function sessionUploadsRepository(db: Db) {
          VALUES ($1, $2, $3, $4, $5, $6, $7, ${j('$8')}, $9, $10)
          ON CONFLICT (session_file) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256, redactions = excluded.redactions,
            redaction_kinds = excluded.redaction_kinds, updated_at = excluded.updated_at`,
-        [u.session_file, u.user_id, u.username, u.filename, u.bytes, u.sha256, u.redactions, JSON.stringify(u.redaction_kinds ?? {}), u.uploaded_at, u.updated_at],
+        [u.session_file, u.user_id, u.username, u.filename, u.bytes, u.sha256, u.redactions, toJsonColumn(u.redaction_kinds ?? {}), u.uploaded_at, u.updated_at],
       )
     },
     async listForUser(username: string): Promise<SessionUploadRecord[]> {

@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { parseJsonColumn } from './json.ts'
+import { parseJsonColumn, toJsonColumn } from './json.ts'
 
 /** Where one processor stands with one stored transcript (`session_processor_state`). */
 export interface ProcessorStateRecord {
@@ -243,7 +243,7 @@ export function sessionsRepository(db: Db) {
            claude_version = excluded.claude_version, malformed_lines = excluded.malformed_lines, processed_at = excluded.processed_at`,
         [
           u.session_file, u.username, u.started_at, u.ended_at, u.turns, u.tool_calls, u.tool_errors,
-          JSON.stringify(u.tools), JSON.stringify(u.tokens), JSON.stringify(u.models),
+          toJsonColumn(u.tools), toJsonColumn(u.tokens), toJsonColumn(u.models),
           u.active_seconds, u.claude_version, u.malformed_lines, u.processed_at,
         ],
       )

@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { isConflictError, parseJsonColumn } from './json.ts'
+import { isConflictError, parseJsonColumn, toJsonColumn } from './json.ts'
 
 /**
  * Small pieces of state that must be right with several workers, so they live in the store:
@@ -35,7 +35,7 @@ export function sharedStateRepository(db: Db) {
       await db.run(
         `INSERT INTO cached_values (key, value, expires_at) VALUES ($1, ${db.dialect.json('$2')}, $3)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires_at = excluded.expires_at`,
-        [key, JSON.stringify(value), new Date(now.getTime() + ttlMs).toISOString()],
+        [key, toJsonColumn(value), new Date(now.getTime() + ttlMs).toISOString()],
       ).catch((e) => {
         if (!isConflictError(e)) throw e
       })

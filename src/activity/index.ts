@@ -1,3 +1,4 @@
+import { firstReadInWindow } from '../audit/index.ts'
 import { existsSync } from 'node:fs'
 import type { Actor, Services } from '../services.ts'
 import type { AuditRow, ActivityFilters } from '../store/index.ts'
@@ -11,7 +12,6 @@ export { activityQuerySchema, filterNames, toFilters, type ActivityQuery } from 
 export { computeHealth, THRESHOLDS, type HealthInputs } from './health.ts'
 
 const HEALTH_CACHE_MS = 30_000
-const READ_DEDUP_MS = 60_000
 const DEFAULT_PROCESSOR_CADENCE_MIN = 60
 
 /** An audit row as an admin sees it by default: params masked for display. */
@@ -67,7 +67,7 @@ export async function recordActivityRead(
   ctx: { action?: string; what: string; params: Record<string, unknown>; correlationId: string; clientIp: string | null; startedAt: bigint },
 ): Promise<boolean> {
   const key = `${ctx.action ?? 'activity.read'}:${actor.user?.id}:${createHash('sha256').update(ctx.what).digest('hex').slice(0, 32)}`
-  if (!(await svc.store.shared.claimOnce(key, READ_DEDUP_MS))) return false
+  if (!(await firstReadInWindow(svc.store, key))) return false
   await svc.audit.record({
     action: ctx.action ?? 'activity.read', result: 'success', user_id: actor.user?.id ?? null, user_email: actor.user?.email ?? null,
     resource: 'activity', params: ctx.params, duration_ms: Number(process.hrtime.bigint() - ctx.startedAt) / 1e6,
@@ -118,7 +118,8 @@ export async function health(svc: Services, now = new Date()) {
   const cached = await svc.store.shared.cached<ReturnType<typeof computeHealth>>('activity.health', now)
   if (cached) return cached
   const h = computeHealth(await gatherHealthInputs(svc, now), now)
-  await svc.store.shared.setCached('activity.health', h, HEALTH_CACHE_MS, now)
+  // A store refusing writes cannot keep the cache; the pulse is still shown (and says why).
+  await svc.store.shared.setCached('activity.health', h, HEALTH_CACHE_MS, now).catch((e) => svc.log.warn({ err: String(e) }, 'health pulse not cached'))
   return h
 }
 

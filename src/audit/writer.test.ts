@@ -45,7 +45,7 @@ test('long strings are capped at write time: 200 for SQL and errors, 256 for the
   assert.equal(capped.name.length, 256)
   assert.equal(capped.nested.path.length, 256)
   assert.equal(capped.list[0].length, 256)
-  assert.equal(capParams({ short: 'kept' }).short, 'kept')
+  assert.equal((capParams({ short: 'kept' }) as { short: string }).short, 'kept')
 })
 
 test('concurrent records share commits (group commit) and every row arrives', async () => {
@@ -90,6 +90,25 @@ test('when the store refuses writes, records still resolve, rows are spooled and
     assert.equal(await store.audit.count(), 3)
     assert.equal(existsSync(join(stateDir, 'audit-spool.ndjson')), false)
     assert.deepEqual((await store.audit.find({ correlationId: 'c-2' }))[0].params, { i: 2 })
+  })
+})
+
+test('once the store accepts writes again, the next stored row brings the spooled ones with it (no waiting for the timer)', async () => {
+  await withStore(async (store, stateDir) => {
+    const insertMany = store.audit.insertMany.bind(store.audit)
+    let broken = true
+    store.audit.insertMany = async (rows) => {
+      if (broken) throw new Error('disk is read-only')
+      return insertMany(rows)
+    }
+    const w = new AuditWriter(store, stateDir, log)
+    await Promise.all([w.record(entry(1)), w.record(entry(2))])
+    assert.equal(await store.audit.count(), 0)
+    broken = false
+    await w.record(entry(3))
+    for (let i = 0; i < 200 && (await store.audit.count()) < 3; i++) await new Promise((r) => setTimeout(r, 10))
+    assert.deepEqual((await store.audit.find()).map((r) => r.correlation_id).sort(), ['c-1', 'c-2', 'c-3'])
+    assert.equal(w.spool.pendingFiles().length, 0)
   })
 })
 

@@ -38,6 +38,8 @@ interface Pending {
 export class AuditWriter {
   private queue: Pending[] = []
   private flushing = false
+  /** This process spooled rows the store refused: the next successful write replays them without waiting for the timer. */
+  private spooledHere = false
   readonly failures: AuditFailureLog
   readonly spool: AuditSpool
 
@@ -83,12 +85,17 @@ export class AuditWriter {
         const rows = batch.map((p) => p.row)
         try {
           await this.store.audit.insertMany(rows)
+          if (this.spooledHere) {
+            this.spooledHere = false
+            void this.replaySpool()
+          }
         } catch (e) {
           const message = e instanceof Error ? e.message : String(e)
           this.log.error({ err: message, rows: rows.length }, 'audit write failed; rows spooled for retry')
           this.failures.record(new Date(), rows.length, message)
           try {
             this.spool.append(rows)
+            this.spooledHere = true
           } catch (spoolErr) {
             this.log.fatal({ err: String(spoolErr), rows }, 'audit rows could neither be stored nor spooled')
           }
@@ -108,6 +115,7 @@ export class AuditWriter {
       return n
     } catch (e) {
       this.log.warn({ err: String(e) }, 'audit spool replay failed; will retry')
+      this.spooledHere = true
       return 0
     }
   }

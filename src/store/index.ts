@@ -5,6 +5,7 @@ import { openDuckDb } from './duckdb/driver.ts'
 import { migrations } from './migrations.ts'
 import { openPostgres } from './postgres/driver.ts'
 import { migrate, schemaVersion } from './migrate.ts'
+import { classifyingUnavailable } from './unavailable.ts'
 import { usersRepository } from './repositories/users.ts'
 import { tokensRepository } from './repositories/tokens.ts'
 import { webSessionsRepository } from './repositories/web-sessions.ts'
@@ -20,6 +21,7 @@ import { sessionsRepository } from './repositories/sessions.ts'
 import { activityRepository } from './repositories/activity.ts'
 import { feedbackRepository } from './repositories/feedback.ts'
 
+export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
 export type { TokenRecord } from './repositories/tokens.ts'
 export type { GroupRecord, GrantRecord } from './repositories/groups.ts'
@@ -90,7 +92,7 @@ export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>
       await pgDb.close()
       throw e
     }
-    return storeOver(pgDb)
+    return storeOver(classifyingUnavailable(pgDb))
   }
   const db = await openDuckDb(systemDbPath(config))
   try {
@@ -99,5 +101,5 @@ export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>
     await db.close()
     throw e
   }
-  return storeOver(db)
+  return storeOver(classifyingUnavailable(db))
 }

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../../errors.ts'
+import { StoreUnavailableError } from '../../store/index.ts'
 import { renderErrorPage } from '../views/error-page.ts'
 
 /** Fastify's own errors that are the client's fault, mapped to our stable codes. */
@@ -12,8 +13,16 @@ const FASTIFY_CODES: Record<string, { status: number; code: string; message?: st
   FST_ERR_BAD_URL: { status: 400, code: 'bad_url' },
 }
 
+/** Seconds a client should wait before trying again when the store is unavailable. */
+const STORE_RETRY_AFTER_S = 5
+
 function toAppError(err: FastifyError | AppError | Error): AppError | null {
   if (err instanceof AppError) return err
+  if (err instanceof StoreUnavailableError) {
+    return new AppError(503, 'store_unavailable', `the server's store is unavailable right now (${err.reason}); try again in a few seconds`, {
+      auditResult: 'error.store_unavailable',
+    })
+  }
   const fe = err as FastifyError
   const mapped = fe.code ? FASTIFY_CODES[fe.code] : undefined
   if (mapped) return new AppError(mapped.status, mapped.code, mapped.message ?? fe.message)
@@ -38,6 +47,10 @@ export function sendError(req: FastifyRequest, reply: FastifyReply, e: AppError)
 export function errorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err as Error)
+    if (appErr?.code === 'store_unavailable') {
+      req.log.warn({ err: (err as Error).message }, 'store unavailable')
+      reply.header('retry-after', String(STORE_RETRY_AFTER_S))
+    }
     if (appErr) return sendError(req, reply, appErr)
     req.log.error({ err }, 'unhandled error')
     req.auditNote ??= {}

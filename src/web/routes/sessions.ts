@@ -1,3 +1,4 @@
+import { firstReadInWindow } from '../../audit/index.ts'
 import { createReadStream } from 'node:fs'
 import { z } from 'zod'
 import { defineRoute, type RouteContext } from '../route.ts'
@@ -8,7 +9,6 @@ import {
 } from '../../platform/sessions/index.ts'
 
 /** How long one admin's reads of one transcript count as a single `sessions.read`. */
-const READ_DEDUP_MS = 60_000
 
 const dateFilter = z.string().max(40).refine(isDateFilter, DATE_FILTER_MESSAGE)
 const findingType = z.enum(FINDING_TYPES)
@@ -44,7 +44,7 @@ const findingsQuery = z
  */
 async function recordRead(ctx: RouteContext<unknown, unknown, unknown>, sessionFile: string): Promise<void> {
   const user = ctx.actor.user
-  if (!(await ctx.svc.store.shared.claimOnce(`sessions.read:${user?.id ?? ctx.actor.via}:${sessionFile}`, READ_DEDUP_MS))) return
+  if (!(await firstReadInWindow(ctx.svc.store, `sessions.read:${user?.id ?? ctx.actor.via}:${sessionFile}`))) return
   await ctx.svc.audit.record({
     action: 'sessions.read',
     result: 'success',

@@ -15,6 +15,10 @@ export interface PgServer {
   readonly port: number
   /** A new empty database; resolves to its postgres:// URL. */
   createDatabase(prefix?: string): Promise<string>
+  /** Stops the server as an outage would (fast shutdown, clients cut off), keeping its data; resume() brings it back. */
+  halt(): Promise<void>
+  /** Starts the halted server again on the same port with the same data. */
+  resume(): Promise<void>
   stop(): Promise<void>
 }
 
@@ -108,11 +112,20 @@ export async function startPostgres(): Promise<PgServer> {
     throw e
   }
 
-  // A free port can be taken by someone else between the probe and the bind: try a few.
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort()
-    let log = ''
-    const child = spawn(
+  // One run of the server on `port`; halt() ends a run and resume() starts another on the same port and data.
+  let child: ChildProcess
+  let log = ''
+  const onExit = () => {
+    try {
+      child.kill('SIGQUIT')
+    } catch {
+      // already gone
+    }
+    cleanup()
+  }
+  const launch = async (port: number): Promise<void> => {
+    log = ''
+    child = spawn(
       join(bin, 'postgres'),
       [
         '-D', data, '-p', String(port), '-h', '127.0.0.1', '-k', sockets,
@@ -123,30 +136,42 @@ export async function startPostgres(): Promise<PgServer> {
     )
     child.stdout!.on('data', (d) => (log += d))
     child.stderr!.on('data', (d) => (log = (log + d).slice(-20_000)))
-    // If the test process exits without stop() (a failure, a timeout), take the server down with it.
-    const onExit = () => {
-      try {
-        child.kill('SIGQUIT')
-      } catch {
-        // already gone
-      }
-      cleanup()
-    }
-    process.once('exit', onExit)
     try {
       await waitReady(port, child, () => log)
     } catch (e) {
       child.kill('SIGKILL')
-      process.removeListener('exit', onExit)
-      if (attempt < 3 && /could not bind|already in use/i.test(log)) continue
-      cleanup()
       throw e
     }
     // The server must not keep a test process alive on its own: callers without an after() hook (the end-to-end
-    // tests under AGNES_TEST_E2E_STORE=postgres) rely on the exit handler above to take it down.
+    // tests under AGNES_TEST_E2E_STORE=postgres) rely on the exit handler to take it down.
     child.unref()
     ;(child.stdout as unknown as { unref(): void }).unref()
     ;(child.stderr as unknown as { unref(): void }).unref()
+  }
+  const halt = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      child.once('exit', () => {
+        clearTimeout(force)
+        resolve()
+      })
+      child.kill('SIGINT') // fast shutdown: disconnects clients, no checkpoint wait
+    })
+
+  // If the test process exits without stop() (a failure, a timeout), take the server down with it.
+  process.once('exit', onExit)
+  // A free port can be taken by someone else between the probe and the bind: try a few.
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort()
+    try {
+      await launch(port)
+    } catch (e) {
+      if (attempt < 3 && /could not bind|already in use/i.test(log)) continue
+      process.removeListener('exit', onExit)
+      cleanup()
+      throw e
+    }
     let stopped: Promise<void> | null = null
     return {
       port,
@@ -161,20 +186,12 @@ export async function startPostgres(): Promise<PgServer> {
         }
         return `postgres://${USER}@127.0.0.1:${port}/${name}`
       },
+      halt,
+      resume: () => launch(port),
       stop() {
-        stopped ??= new Promise<void>((resolve) => {
+        stopped ??= halt().then(() => {
           process.removeListener('exit', onExit)
-          if (child.exitCode !== null) {
-            cleanup()
-            return resolve()
-          }
-          const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
-          child.once('exit', () => {
-            clearTimeout(force)
-            cleanup()
-            resolve()
-          })
-          child.kill('SIGINT') // fast shutdown: disconnects clients, no checkpoint wait
+          cleanup()
         })
         return stopped
       },

@@ -23,11 +23,12 @@ export async function call<T = any>(
   url: string,
   method: string,
   path: string,
-  opts: { token?: string; body?: unknown; rawBody?: BodyInit; headers?: Record<string, string> } = {},
+  opts: { token?: string; body?: unknown; rawBody?: BodyInit | Uint8Array; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...(opts.headers ?? {}) }
   if (opts.token) headers.authorization = `Bearer ${opts.token}`
-  let body: BodyInit | undefined = opts.rawBody
+  // A Buffer is a fine body for fetch; the DOM typings only refuse it for its possibly shared ArrayBuffer.
+  let body = opts.rawBody as BodyInit | undefined
   if (opts.body !== undefined) {
     headers['content-type'] ??= 'application/json'
     body = JSON.stringify(opts.body)

@@ -33,7 +33,7 @@ interface Sent extends ApiResponse {
 }
 
 /** Sends one request with a fresh correlation id and returns the answer with the audit rows it wrote. */
-async function send(s: TestServer, method: string, path: string, opts: { token?: string; body?: BodyInit; type?: string; headers?: Record<string, string> } = {}): Promise<Sent> {
+async function send(s: TestServer, method: string, path: string, opts: { token?: string; body?: BodyInit | Uint8Array; type?: string; headers?: Record<string, string> } = {}): Promise<Sent> {
   const cid = `up-${randomUUID()}`
   const headers: Record<string, string> = { 'x-correlation-id': cid, ...(opts.type ? { 'content-type': opts.type } : {}), ...(opts.headers ?? {}) }
   const r = await call(s.url, method, path, { token: opts.token, rawBody: opts.body, headers })

@@ -32,7 +32,7 @@ export const activityQuerySchema = z.strictObject({
   result_class: z.enum(['success', 'error', 'denied', 'other']).optional(),
   client_kind: z.enum(CLIENT_KINDS).optional(),
   correlation_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/).optional(),
-  q: z.string().min(1).max(200).optional(),
+  q: z.string().min(1).max(200).describe('text in the params, case and spaces ignored').optional(),
   include_self_reads: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),

@@ -44,7 +44,7 @@ describeStores('repositories', (h) => {
     await s.users.delete('u2')
     assert.equal(await s.users.byId('u2'), undefined)
     assert.equal(await s.tokens.byId('t1'), undefined)
-    assert.equal(await s.webSessions.byHash('w1'), undefined)
+    assert.equal(await s.webSessions.withUserByHash('w1'), null)
     assert.equal(await s.groups.isMember('g1', 'u2'), false)
   })
 
@@ -54,7 +54,12 @@ describeStores('repositories', (h) => {
     for (const [id, at] of [['t2', T(2)], ['t1', T(1)]] as const) {
       await s.tokens.insert({ id, user_id: 'u1', name: id, token_hash: `hash-${id}`, token_prefix: 'agnes_pat_x', created_at: at, expires_at: T(1000), last_used_at: null, revoked_at: null })
     }
-    assert.equal((await s.tokens.byHash('hash-t2'))?.id, 't2')
+    const found = await s.tokens.withUserByHash('hash-t2')
+    assert.equal(found?.token.id, 't2')
+    assert.equal(found?.token.expires_at, T(1000))
+    assert.deepEqual(found?.user, await s.users.byId('u1'), 'the token comes with its whole user')
+    h.answer('tokens.withUserByHash', found)
+    assert.equal(await s.tokens.withUserByHash('hash-nope'), null)
     assert.deepEqual((await s.tokens.listForUser('u1')).map((t) => t.id), ['t1', 't2'])
     await s.tokens.revoke('t1', T(10))
     await s.tokens.revoke('t1', T(20))
@@ -67,14 +72,18 @@ describeStores('repositories', (h) => {
     assert.equal((await s.tokens.byId('t2'))?.last_used_at, '2026-11-24T10:05:00.123Z', 'milliseconds survive')
   })
 
-  test('web sessions: by hash, delete, delete expired', async () => {
+  test('web sessions: with their user by hash, delete, delete expired', async () => {
     const s = await h.store()
+    await addUser(s, 'u1', 'ana@example.com')
     await s.webSessions.insert({ id_hash: 'a', user_id: 'u1', csrf_token: 'c', created_at: T(0), expires_at: T(10) })
     await s.webSessions.insert({ id_hash: 'b', user_id: 'u1', csrf_token: 'c', created_at: T(0), expires_at: T(30) })
-    assert.equal((await s.webSessions.byHash('a'))?.expires_at, T(10))
+    const found = await s.webSessions.withUserByHash('a')
+    assert.deepEqual(found?.session, { id_hash: 'a', user_id: 'u1', csrf_token: 'c', created_at: T(0), expires_at: T(10) })
+    assert.deepEqual(found?.user, await s.users.byId('u1'))
+    h.answer('webSessions.withUserByHash', found)
     assert.equal(await s.webSessions.deleteExpired(T(20)), 1)
     await s.webSessions.delete('b')
-    assert.equal(await s.webSessions.byHash('b'), undefined)
+    assert.equal(await s.webSessions.withUserByHash('b'), null)
   })
 
   test('groups and grants: members, counts, update, the resources a user is granted, delete', async () => {

@@ -66,12 +66,11 @@ export async function revokeToken(svc: Pick<Services, 'store'>, note: AuditNote,
 /** Resolves a presented bearer token to its user, or null when unknown, revoked or expired. */
 export async function authenticateToken(store: Store, raw: string): Promise<{ user: UserRecord; token: TokenRecord } | null> {
   if (!raw.startsWith(TOKEN_PREFIX) || raw.length > 200) return null
-  const token = await store.tokens.byHash(sha256Hex(raw))
-  if (!token || token.revoked_at) return null
+  const found = await store.tokens.withUserByHash(sha256Hex(raw))
+  if (!found || found.token.revoked_at) return null
+  const { token, user } = found
   const now = Date.now()
   if (token.expires_at && Date.parse(token.expires_at) <= now) return null
-  const user = await store.users.byId(token.user_id)
-  if (!user) return null
   if (!token.last_used_at || now - Date.parse(token.last_used_at) > TOUCH_EVERY_MS) {
     // Only a convenience for the token list: a store refusing writes must not lock every token holder out.
     await store.tokens.touch(token.id, new Date(now).toISOString()).catch(() => {})

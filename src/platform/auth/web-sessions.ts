@@ -19,10 +19,9 @@ export async function startWebSession(store: Store, userId: string): Promise<{ c
 export async function resolveWebSession(store: Store, cookie: string): Promise<{ user: UserRecord; csrf: string; idHash: string } | null> {
   if (!cookie || cookie.length > 100) return null
   const idHash = sha256Hex(cookie)
-  const s = await store.webSessions.byHash(idHash)
-  if (!s || Date.parse(s.expires_at) <= Date.now()) return null
-  const user = await store.users.byId(s.user_id)
-  return user ? { user, csrf: s.csrf_token, idHash } : null
+  const found = await store.webSessions.withUserByHash(idHash)
+  if (!found || Date.parse(found.session.expires_at) <= Date.now()) return null
+  return { user: found.user, csrf: found.session.csrf_token, idHash }
 }
 
 export async function endWebSession(store: Store, cookie: string): Promise<void> {

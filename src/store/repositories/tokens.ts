@@ -1,5 +1,6 @@
 import type { Db } from '../db.ts'
 import { isConflictError } from './json.ts'
+import { joinedUser, joinedUserColumns, type UserRecord } from './users.ts'
 
 export interface TokenRecord {
   id: string
@@ -22,8 +23,18 @@ export function tokensRepository(db: Db) {
         t.id, t.user_id, t.name, t.token_hash, t.token_prefix, t.created_at, t.expires_at, t.last_used_at, t.revoked_at,
       ])
     },
-    byHash: (hash: string) => db.one<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE token_hash = $1`, [hash]),
     byId: (id: string) => db.one<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE id = $1`, [id]),
+    /** The token and its user in one query: authentication runs this on every request. */
+    async withUserByHash(hash: string): Promise<{ token: TokenRecord; user: UserRecord } | null> {
+      const row = await db.one<Record<string, unknown>>(
+        `SELECT ${COLS.split(', ').map((c) => `t.${c}`).join(', ')}, ${joinedUserColumns('u')}
+         FROM personal_access_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`,
+        [hash],
+      )
+      if (!row) return null
+      const token = Object.fromEntries(COLS.split(', ').map((c) => [c, row[c]])) as unknown as TokenRecord
+      return { token, user: joinedUser(row) }
+    },
     listForUser: (userId: string) =>
       db.all<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE user_id = $1 ORDER BY created_at, id`, [userId]),
     async revoke(id: string, now: string): Promise<void> {

@@ -13,6 +13,14 @@ export interface UserRecord {
 
 const COLS = 'id, email, username, name, is_admin, password_hash, created_at, updated_at'
 
+/** The users columns of a join, as `<alias>.<col> AS u_<col>`, and the record back out of such a row. */
+export function joinedUserColumns(alias: string): string {
+  return COLS.split(', ').map((c) => `${alias}.${c} AS u_${c}`).join(', ')
+}
+export function joinedUser(row: Record<string, unknown>): UserRecord {
+  return Object.fromEntries(COLS.split(', ').map((c) => [c, row[`u_${c}`]])) as unknown as UserRecord
+}
+
 export function usersRepository(db: Db) {
   return {
     async insert(u: UserRecord): Promise<void> {

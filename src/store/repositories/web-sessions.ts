@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts'
+import { joinedUser, joinedUserColumns, type UserRecord } from './users.ts'
 
 export interface WebSessionRecord {
   id_hash: string
@@ -15,8 +16,17 @@ export function webSessionsRepository(db: Db) {
         s.id_hash, s.user_id, s.csrf_token, s.created_at, s.expires_at,
       ])
     },
-    byHash: (hash: string) =>
-      db.one<WebSessionRecord>(`SELECT id_hash, user_id, csrf_token, created_at, expires_at FROM web_sessions WHERE id_hash = $1`, [hash]),
+    /** The session and its user in one query: every page and cookie request runs this. */
+    async withUserByHash(hash: string): Promise<{ session: WebSessionRecord; user: UserRecord } | null> {
+      const row = await db.one<Record<string, unknown>>(
+        `SELECT s.id_hash, s.user_id, s.csrf_token, s.created_at, s.expires_at, ${joinedUserColumns('u')}
+         FROM web_sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1`,
+        [hash],
+      )
+      if (!row) return null
+      const { id_hash, user_id, csrf_token, created_at, expires_at } = row as unknown as WebSessionRecord
+      return { session: { id_hash, user_id, csrf_token, created_at, expires_at }, user: joinedUser(row) }
+    },
     async delete(hash: string): Promise<void> {
       await db.run(`DELETE FROM web_sessions WHERE id_hash = $1`, [hash])
     },

@@ -26,6 +26,21 @@ async function withStore(fn: (store: Store, stateDir: string) => Promise<void>) 
   }
 }
 
+/** Makes the store's audit inserts fail (as a read-only disk would) until end(). */
+function refuseAuditWrites(store: Store): { end(): void } {
+  const insertMany = store.audit.insertMany.bind(store.audit)
+  let refusing = true
+  store.audit.insertMany = async (rows) => {
+    if (refusing) throw new Error('disk is read-only')
+    return insertMany(rows)
+  }
+  return {
+    end() {
+      refusing = false
+    },
+  }
+}
+
 test('the result vocabulary is closed: anything outside it is refused at write time', async () => {
   for (const ok of ['success', 'denied', 'skipped', 'error.400', 'error.in_progress', 'error.invalid_sql']) assert.ok(isAuditResult(ok), ok)
   for (const bad of ['ok', 'failed', 'error', 'error.', 'Error.400', 'success ', '', 'error.in progress']) assert.equal(isAuditResult(bad), false, bad)
@@ -67,12 +82,7 @@ test('concurrent records share commits (group commit) and every row arrives', as
 
 test('when the store refuses writes, records still resolve, rows are spooled and counted, and a replay stores them once', async () => {
   await withStore(async (store, stateDir) => {
-    const insertMany = store.audit.insertMany.bind(store.audit)
-    let broken = true
-    store.audit.insertMany = async (rows) => {
-      if (broken) throw new Error('disk is read-only')
-      return insertMany(rows)
-    }
+    const outage = refuseAuditWrites(store)
     const w = new AuditWriter(store, stateDir, log)
     await Promise.all([w.record(entry(1)), w.record(entry(2)), w.record(entry(3))])
     assert.equal(await store.audit.count(), 0)
@@ -84,7 +94,7 @@ test('when the store refuses writes, records still resolve, rows are spooled and
 
     assert.equal(await w.replaySpool(), 0, 'replay while still broken keeps the rows')
     assert.equal(w.spool.pendingFiles().length, 1)
-    broken = false
+    outage.end()
     assert.equal(await w.replaySpool(), 3)
     assert.equal(await w.replaySpool(), 0)
     assert.equal(await store.audit.count(), 3)
@@ -95,16 +105,11 @@ test('when the store refuses writes, records still resolve, rows are spooled and
 
 test('once the store accepts writes again, the next stored row brings the spooled ones with it (no waiting for the timer)', async () => {
   await withStore(async (store, stateDir) => {
-    const insertMany = store.audit.insertMany.bind(store.audit)
-    let broken = true
-    store.audit.insertMany = async (rows) => {
-      if (broken) throw new Error('disk is read-only')
-      return insertMany(rows)
-    }
+    const outage = refuseAuditWrites(store)
     const w = new AuditWriter(store, stateDir, log)
     await Promise.all([w.record(entry(1)), w.record(entry(2))])
     assert.equal(await store.audit.count(), 0)
-    broken = false
+    outage.end()
     await w.record(entry(3))
     for (let i = 0; i < 200 && (await store.audit.count()) < 3; i++) await new Promise((r) => setTimeout(r, 10))
     assert.deepEqual((await store.audit.find()).map((r) => r.correlation_id).sort(), ['c-1', 'c-2', 'c-3'])

@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
-# System packages the test suite needs. Idempotent: installs only what is missing.
+# System packages the test suite needs; `npm test` runs this first (pretest). Idempotent: installs only what is missing.
 # - chromium: the browser tests drive Debian's Chromium.
-# - postgresql: the store contract tests and the several-workers test start a throw-away PostgreSQL server
-#   (initdb + postgres from /usr/lib/postgresql/<version>/bin, run as the package's `postgres` user under root).
+# - postgresql: the store contract tests, the several-workers tests and the PostgreSQL fault tests start a throw-away
+#   PostgreSQL server (initdb + postgres from /usr/lib/postgresql/<version>/bin, run as the package's `postgres` user
+#   under root).
+# - e2fsprogs (chattr): under root, the DuckDB fault test makes a file immutable, since root ignores file modes.
 set -euo pipefail
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
-if [ ${#need[@]} -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+command -v chattr >/dev/null 2>&1 || need+=(e2fsprogs)
+[ ${#need[@]} -eq 0 ] && exit 0
+if ! command -v apt-get >/dev/null 2>&1; then
+  echo "ci-deps: cannot install ${need[*]} here (no apt-get); the tests that need them will say they were skipped" >&2
+  exit 0
 fi
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

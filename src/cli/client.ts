@@ -8,6 +8,7 @@ export class CliError extends Error {
 
 export interface ApiClient {
   request<T = any>(method: string, path: string, body?: unknown, opts?: { headers?: Record<string, string>; raw?: boolean }): Promise<T>
+  /** A ReadableStream body is streamed (not buffered), so a large upload costs no more memory than a chunk. */
   fetchRaw(method: string, path: string, init?: { body?: BodyInit; headers?: Record<string, string> }): Promise<Response>
   baseUrl: string
 }
@@ -22,7 +23,11 @@ export function apiClient(baseUrl: string, token: string | null): ApiClient {
   })
   async function fetchRaw(method: string, path: string, init: { body?: BodyInit; headers?: Record<string, string> } = {}) {
     try {
-      return await fetch(base + path, { method, body: init.body, headers: headers(init.headers) })
+      // Node's fetch sends a stream body only when told the request is half-duplex (the DOM typings lack the field),
+      // and keeps every chunk sent, to replay it on a redirect, unless redirects are refused: the server never
+      // redirects an upload, and a 300 MB transcript must not sit in memory.
+      const streamed = init.body instanceof ReadableStream ? { duplex: 'half', redirect: 'error' } : {}
+      return await fetch(base + path, { method, body: init.body, headers: headers(init.headers), ...streamed } as RequestInit)
     } catch (e) {
       const cause = (e as { cause?: { code?: string } }).cause?.code
       throw new CliError(`cannot reach Agnes at ${base}${cause ? ` (${cause})` : ''}`)

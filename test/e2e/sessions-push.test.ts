@@ -251,3 +251,48 @@ test('the progress bar is one line redrawn with \\r and cleared at the end', () 
   assert.equal(written, `\r${' '.repeat(40)}\r`)
   assert.ok(!written.includes('\n'))
 })
+
+test('a 160 MB transcript is pushed as a stream: the command line never holds the file in memory', async () => {
+  const s = await startTestServer({ sessionUploadMaxBytes: 300 * 1024 * 1024 })
+  const home = tempDir('agnes-home-')
+  try {
+    const admin = await s.bootstrap()
+    const ana = await s.addUser(admin.token, 'ana@example.com')
+    const file = join(home, '.claude', 'projects', PROJ, `${SESSION_A}.jsonl`)
+    mkdirSync(join(file, '..'), { recursive: true })
+    const line = JSON.stringify({ type: 'user', message: { role: 'user', content: 'x'.repeat(4000) } }) + '\n'
+    const chunk = line.repeat(256) // ~1 MB
+    for (let i = 0; i < 160; i++) appendFileSync(file, chunk)
+    const size = statSync(file).size
+
+    const child = spawn(process.execPath, [BIN, 'sessions', 'push', '--json'], {
+      env: { PATH: process.env.PATH ?? '', HOME: home, AGNES_URL: s.url, AGNES_TOKEN: ana.token },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    child.stdout.on('data', (d) => (stdout += d))
+    child.stderr.on('data', () => {})
+    // The peak resident memory the kernel recorded for the process (VmHWM), read until it exits.
+    let peakKb = 0
+    const poll = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+        if (m) peakKb = Math.max(peakKb, Number(m[1]))
+      } catch {
+        // gone
+      }
+    }, 20)
+    const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)))
+    clearInterval(poll)
+    assert.equal(code, 0, stdout)
+    const out = JSON.parse(stdout)
+    assert.equal(out.uploaded.length, 1)
+    assert.equal(out.uploaded[0].bytes, size)
+    assert.equal(out.uploaded[0].sha256, sha256(readFileSync(file)), 'the stored file is the local one, byte for byte')
+    assert.ok(peakKb > 0, 'the memory of the command was read')
+    assert.ok(peakKb * 1024 < size, `peak RSS ${(peakKb / 1024).toFixed(0)} MB for a ${(size / 1048576).toFixed(0)} MB file`)
+  } finally {
+    await s.close()
+    rmSync(home, { recursive: true, force: true })
+  }
+})

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
+import { chmod, mkdir, open, readdir, readFile, rename, stat, writeFile, type FileHandle } from 'node:fs/promises'
 import { createReadStream } from 'node:fs'
-import { chmod, mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { CliError, type ApiClient } from '../client.ts'
 
@@ -178,13 +178,10 @@ export async function sessionsPush(client: ApiClient, opts: SessionsPushOptions)
         if (unchanged) {
           result.unchanged.push({ path, session_file: unchanged.session_file })
         } else {
-          // Read whole: a consistent snapshot even while Claude Code appends to the file, and what fetch needs anyway
-          // (ApiClient.fetchRaw cannot stream a body: Node's fetch buffers Blobs and wants duplex for streams).
-          const content = await readFile(path)
-          const sha = createHash('sha256').update(content).digest('hex')
+          const snapshot = snapshotOf(path, st.size)
           const res = await client.fetchRaw('POST', `/api/upload/sessions?filename=${encodeURIComponent(filename)}`, {
-            body: content,
-            headers: { 'content-type': 'application/x-ndjson' },
+            body: snapshot.body,
+            headers: { 'content-type': 'application/x-ndjson', 'content-length': String(st.size) },
           })
           const text = await res.text()
           let data: any = null
@@ -199,7 +196,8 @@ export async function sessionsPush(client: ApiClient, opts: SessionsPushOptions)
           }
           const stored = data?.stored?.[0]
           if (!stored || typeof stored.sha256 !== 'string') throw new CliError('the server answered without the stored file')
-          remember({ filename, size: content.length, mtime_ms: st.mtimeMs, sha256: sha, stored_sha256: stored.sha256 })
+          const sha = await snapshot.sha256()
+          remember({ filename, size: st.size, mtime_ms: st.mtimeMs, sha256: sha, stored_sha256: stored.sha256 })
           if (stored.unchanged) result.unchanged.push({ path, session_file: stored.session_file })
           else result.uploaded.push({ path, session_file: stored.session_file, bytes: stored.bytes, sha256: stored.sha256, redactions: stored.redactions ?? 0 })
         }
@@ -221,6 +219,47 @@ export async function sessionsPush(client: ApiClient, opts: SessionsPushOptions)
   opts.onProgress?.({ ...progress })
   result.counts = { uploaded: result.uploaded.length, unchanged: result.unchanged.length, failed: result.failed.length }
   return result
+}
+
+/** How much of a file is read at a time while it is sent. */
+const UPLOAD_CHUNK = 256 * 1024
+
+/**
+ * The file's first `size` bytes (its size when stat'ed) as a stream, hashed on the way out: a consistent snapshot
+ * even while Claude Code appends to the file, sent without holding the whole file in memory. Read on demand (pull),
+ * so the file is read only as fast as the connection takes it.
+ */
+function snapshotOf(path: string, size: number): { body: ReadableStream<Uint8Array> | string; sha256(): Promise<string> } {
+  const hash = createHash('sha256')
+  if (size === 0) return { body: '', sha256: async () => hash.digest('hex') }
+  let file: FileHandle | null = null
+  let sent = 0
+  let finished: () => void
+  const done = new Promise<void>((resolve) => (finished = resolve))
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        file ??= await open(path, 'r')
+        const want = Math.min(UPLOAD_CHUNK, size - sent)
+        const { bytesRead, buffer } = await file.read(Buffer.allocUnsafe(want), 0, want, sent)
+        if (bytesRead === 0) throw new Error(`${path} became shorter while it was being sent`)
+        const chunk = buffer.subarray(0, bytesRead)
+        hash.update(chunk)
+        sent += bytesRead
+        controller.enqueue(chunk)
+        if (sent >= size) {
+          await file.close()
+          controller.close()
+          finished()
+        }
+      },
+      async cancel() {
+        await file?.close()
+      },
+    },
+    { highWaterMark: 0 },
+  )
+  return { body, sha256: async () => (await done, hash.digest('hex')) }
 }
 
 const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`

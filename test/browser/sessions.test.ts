@@ -212,6 +212,17 @@ test('the heatmap is an SVG grid with labels and a legend; clicking a cell filte
   const rejections = await page.$$eval('#sx-heatmap .sx-cell[data-type="user_rejection"]', (g) => g.reduce((sum, x) => sum + Number(x.getAttribute('data-count')), 0))
   assert.equal(rejections, 2)
   await screenshot(page, 'sessions-heatmap-52w')
+
+  // Filtering the list by a user narrows the heatmap to that user's findings.
+  await page.fill('#f-username', 'ben')
+  await page.press('#f-username', 'Enter')
+  await page.waitForFunction(() => document.getElementById('sx-heat-note')?.textContent?.startsWith("ben's sessions"))
+  await page.waitForFunction(() => {
+    const cells = [...document.querySelectorAll('#sx-heatmap .sx-cell[data-type="user_rejection"]')]
+    return cells.length === 52 && cells.every((g) => g.getAttribute('data-count') === '0')
+  })
+  assert.equal(await cell.getAttribute('data-count'), '2', "ben's own tool errors are still there")
+  await screenshot(page, 'sessions-heatmap-one-user')
 })
 
 /** Whether the element is fully inside the viewport (scrolling has settled on it). */

@@ -299,6 +299,8 @@ test('bad filters are 400s naming the field', async () => {
     ['/api/admin/sessions/findings?cursor=%25%25', 'cursor'],
     ['/api/admin/sessions/heatmap?weeks=0', 'weeks'],
     ['/api/admin/sessions/heatmap?weeks=105', 'weeks'],
+    ['/api/admin/sessions/heatmap?finding_type=crash', 'finding_type'],
+    [`/api/admin/sessions/heatmap?username=${'u'.repeat(201)}`, 'username'],
   ]
   for (const [path, field] of cases) {
     const r = await get(path)
@@ -343,6 +345,12 @@ test('heatmap: weeks of Mondays, the five types, counts by event time (else dete
   expected[0][3] += 1 // the untimed session's tool error, detected now
   // bob's fixtures are from early 2026, outside these four weeks although detected now.
   assert.deepEqual(four.body.cells, expected)
+  // The list's user and type filters narrow it the same way.
+  const only = (type: number, week: number, n: number) => FINDING_TYPES.map((_, t) => [0, 1, 2, 3].map((w) => (t === type && w === week ? n : 0)))
+  assert.deepEqual((await get('/api/admin/sessions/heatmap?weeks=4&username=ana')).body.cells, only(0, anaWeek, 2))
+  assert.deepEqual((await get('/api/admin/sessions/heatmap?weeks=4&username=bob')).body.cells, only(0, 3, 1))
+  assert.deepEqual((await get('/api/admin/sessions/heatmap?weeks=4&finding_type=loop')).body.cells, FINDING_TYPES.map(() => [0, 0, 0, 0]))
+  assert.deepEqual((await get('/api/admin/sessions/heatmap?weeks=4&finding_type=tool_error')).body.cells, expected)
   assert.equal((await get('/api/admin/sessions/heatmap?weeks=104')).body.weeks.length, 104)
 })
 

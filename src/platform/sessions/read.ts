@@ -127,11 +127,11 @@ export function weekStart(now: Date): Date {
  * Findings per week and type over the last `weeks` weeks (the current one included), by event time:
  * the evidence's timestamp in the transcript, else when it was detected. Weeks start on Monday, UTC.
  */
-export async function findingHeatmap(svc: Services, weeks: number, now = new Date()) {
+export async function findingHeatmap(svc: Services, weeks: number, only: { username?: string; findingType?: string } = {}, now = new Date()) {
   const first = weekStart(now).getTime() - (weeks - 1) * WEEK_MS
   const bounds = Array.from({ length: weeks + 1 }, (_, i) => new Date(first + i * WEEK_MS).toISOString())
   const cells = FINDING_TYPES.map(() => new Array<number>(weeks).fill(0))
-  for (const r of await svc.store.sessions.findingCountsByBucket(bounds)) {
+  for (const r of await svc.store.sessions.findingCountsByBucket(bounds, only)) {
     const t = (FINDING_TYPES as readonly string[]).indexOf(r.finding_type)
     if (t >= 0) cells[t][r.bucket] = r.n
   }

@@ -327,16 +327,24 @@ export function sessionsRepository(db: Db) {
      * Finding counts per bucket and type, by event time (occurred_at, else detected_at). `bounds` are
      * ascending instants; bucket i is [bounds[i], bounds[i+1]).
      */
-    async findingCountsByBucket(bounds: string[]): Promise<Array<{ bucket: number; finding_type: string; n: number }>> {
+    async findingCountsByBucket(
+      bounds: string[],
+      only: { username?: string; findingType?: string } = {},
+    ): Promise<Array<{ bucket: number; finding_type: string; n: number }>> {
       if (bounds.length < 2) return []
+      const params: unknown[] = [...bounds]
       const buckets = bounds.slice(0, -1).map((_, i) => `(${i}, CAST($${i + 1} AS TIMESTAMPTZ), CAST($${i + 2} AS TIMESTAMPTZ))`)
+      const where: string[] = []
+      if (only.username) where.push(`f.username = $${params.push(only.username)}`)
+      if (only.findingType) where.push(`f.finding_type = $${params.push(only.findingType)}`)
       const rows = await db.all<{ bucket: number; finding_type: string; n: number }>(
         `WITH buckets (bucket, starts, ends) AS (VALUES ${buckets.join(', ')})
          SELECT b.bucket AS bucket, f.finding_type AS finding_type, count(*) AS n
          FROM buckets b JOIN session_findings f
            ON COALESCE(f.occurred_at, f.detected_at) >= b.starts AND COALESCE(f.occurred_at, f.detected_at) < b.ends
+         ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          GROUP BY b.bucket, f.finding_type`,
-        bounds,
+        params,
       )
       return rows.map((r) => ({ bucket: Number(r.bucket), finding_type: r.finding_type, n: Number(r.n) }))
     },

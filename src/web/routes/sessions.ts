@@ -78,12 +78,14 @@ export const sessionRoutes = [
   }),
   defineRoute({
     method: 'GET', url: '/api/admin/sessions/heatmap', auth: 'admin', action: 'sessions.heatmap', tag: 'sessions',
-    summary: 'Findings per week (Mondays, UTC; the current week last) and type, by the event\'s time (else when detected): {weeks, types, cells[type][week]}.',
-    query: z.strictObject({ weeks: z.coerce.number().int().min(1).max(104).default(12) }),
+    summary:
+      'Findings per week (Mondays, UTC; the current week last) and type, by the event\'s time (else when detected): {weeks, types, cells[type][week]}. ' +
+      'Filters: username, finding_type (as the list\'s).',
+    query: z.strictObject({ weeks: z.coerce.number().int().min(1).max(104).default(12), username: username.optional(), finding_type: findingType.optional() }),
     handler: async ({ svc, note, query }) => {
       note.resource = 'session'
-      note.params = { weeks: query.weeks }
-      return findingHeatmap(svc, query.weeks)
+      note.params = { weeks: query.weeks, ...(query.username ? { username: query.username } : {}), ...(query.finding_type ? { finding_type: query.finding_type } : {}) }
+      return findingHeatmap(svc, query.weeks, { username: query.username, findingType: query.finding_type })
     },
   }),
   defineRoute({

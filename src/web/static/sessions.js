@@ -66,7 +66,7 @@
     const KPI_PAGE = 500
     const KPI_MAX_PAGES = 20
     const WEEK_CHOICES = ['8', '12', '26', '52']
-    const state = { filters: {}, weeks: '12', rows: 0, cursor: null, gen: 0, users: new Set(), heat: null }
+    const state = { filters: {}, weeks: '12', rows: 0, cursor: null, gen: 0, users: new Set(), heat: null, heatUser: '' }
 
     function readUrl() {
       const sp = new URLSearchParams(location.search)
@@ -119,7 +119,8 @@
       saveUrl()
       fillForm()
       reloadList()
-      markHeatSelection()
+      if ((clean.username || '') !== state.heatUser) loadHeatmap()
+      else markHeatSelection()
     }
 
     // ---- rows ----
@@ -257,10 +258,16 @@
     }
 
     // ---- heatmap: finding type × ISO week, an SVG grid ----
+    // It follows the list's user filter (a cell click filters by type and week, so the type filter only highlights).
     async function loadHeatmap() {
       const box = $('sx-heatmap')
+      const user = state.filters.username || ''
+      state.heatUser = user
+      $('sx-heat-note').textContent =
+        `${user ? `${user}'s sessions` : 'every session'}, by the time of the evidence; weeks start Monday (UTC) · click a cell to list those sessions`
       try {
-        const h = await getJson(`${API}/heatmap?weeks=${state.weeks}`)
+        const h = await getJson(`${API}/heatmap?${window.AgnesDom.toQuery(['weeks', 'username'], { weeks: state.weeks, username: user })}`)
+        if (user !== state.heatUser) return // a newer load for another user is under way
         state.heat = h
         drawHeatmap()
         setError('load the heatmap', null)
@@ -413,7 +420,7 @@
       readUrl()
       fillForm()
       if (query(state.filters) !== before) reloadList()
-      if (state.weeks !== weeks) loadHeatmap()
+      if (state.weeks !== weeks || (state.filters.username || '') !== state.heatUser) loadHeatmap()
       else markHeatSelection()
     })
     let resizing = null

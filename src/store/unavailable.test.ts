@@ -33,6 +33,7 @@ test('PostgreSQL: a server that is gone, shutting down, out of resources or read
 test('DuckDB: a file it cannot write is "unavailable"; a bad statement or a conflict is not', () => {
   for (const m of [
     'TransactionContext Error: Failed to commit: Cannot open file "/d/state/system.duckdb.wal": Permission denied',
+    'TransactionContext Error: Failed to commit: Cannot open file "/d/state/system.duckdb.wal": Operation not permitted',
     'IO Error: Could not write file "/d/state/system.duckdb.wal": No space left on device',
     'FATAL Error: Failed: database has been invalidated because of a previous fatal error.',
   ]) assert.ok(classifyStoreError('duckdb', new Error(m)) instanceof StoreUnavailableError, m)
@@ -40,6 +41,8 @@ test('DuckDB: a file it cannot write is "unavailable"; a bad statement or a conf
     'Parser Error: syntax error at or near "SELEC"',
     'Constraint Error: Duplicate key "id: 1" violates primary key constraint.',
     'TransactionContext Error: Catalog write-write conflict on create with "x"',
+    'TransactionContext Error: Failed to commit: PRIMARY KEY or UNIQUE constraint violation: duplicate key "id: 7"',
+    'TransactionContext Error: Conflict on tuple deletion!',
     'Binder Error: Referenced column "nope" not found',
   ]) {
     const e = new Error(m)

@@ -21,7 +21,9 @@ const NET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '
 /** pg's own words for a connection that went away or never came. */
 const PG_CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed/
 /** DuckDB's words for a file it cannot write: its WAL or database file unwritable, the disk full, or the instance given up. */
-const DUCKDB_UNWRITABLE = /^(IO Error|TransactionContext Error: Failed to commit)|Permission denied|Read-only file system|No space left on device|database has been invalidated/
+const DUCKDB_UNWRITABLE = /^IO Error|Cannot open file|Permission denied|Operation not permitted|Read-only file system|No space left on device|database has been invalidated/
+/** A commit that failed on another writer's row is a conflict for the caller to handle, whatever words surround it. */
+const DUCKDB_CONFLICT = /conflict|constraint|duplicate key/i
 
 /** Returns a StoreUnavailableError for an engine error that says the store itself is unavailable; other errors unchanged. */
 export function classifyStoreError(engine: Db['dialect']['name'], e: unknown): unknown {
@@ -35,7 +37,7 @@ export function classifyStoreError(engine: Db['dialect']['name'], e: unknown): u
     if (PG_CONNECTION_LOST.test(first)) return new StoreUnavailableError(first, { cause: e })
     return e
   }
-  return DUCKDB_UNWRITABLE.test(first) ? new StoreUnavailableError(first, { cause: e }) : e
+  return DUCKDB_UNWRITABLE.test(first) && !DUCKDB_CONFLICT.test(first) ? new StoreUnavailableError(first, { cause: e }) : e
 }
 
 /** The same Db, its failures classified: "the store is unavailable" becomes a StoreUnavailableError. */

@@ -315,6 +315,10 @@ describe('feedback reports over HTTP', () => {
       assert.equal((await s.svc.store.feedback.list({ reporter: bob.userId }, 10)).length, 2)
       const carol = await s.addUser(admin.token, 'carol@example.com')
       assert.equal((await report(s, carol.token, { message: 'another user is not limited by bob' })).status, 201)
+      // Reports sent at the same moment cannot slip past the limit together.
+      const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => report(s, carol.token, { message: `burst ${i}` })))
+      assert.deepEqual(burst.map((r) => r.status).sort(), [201, 429, 429, 429, 429, 429])
+      assert.equal((await s.svc.store.feedback.list({ reporter: carol.userId }, 10)).length, 2)
     } finally {
       await call(s.url, 'PATCH', '/api/admin/config', { token: admin.token, body: { feedback_reports_per_hour: null } })
     }

@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Store, NewAuditRow } from '../../src/store/index.ts'
+import { openStore, type Store, type NewAuditRow } from '../../src/store/index.ts'
 import { describeStores, testEnginesAgree } from '../support/stores.ts'
 
 /** The repositories' contract, run against every engine: the same calls give the same rows. */
@@ -288,6 +288,36 @@ describeStores('repositories', (h) => {
       { bucket: 2, finding_type: 'loop', n: 1 },
     ])
     assert.deepEqual(await s.sessions.findingCountsByBucket([T(0)]), [])
+  })
+
+  test('feedback: reports racing at the rate limit, of which exactly as many as the limit allows are stored', async () => {
+    const cfg = await h.freshConfig()
+    const s = await openStore(cfg)
+    // On PostgreSQL half of the reports go through a second store on the same database, as from another worker.
+    const other = h.engine === 'postgres' ? await openStore(cfg) : s
+    try {
+      await addUser(s, 'u1', 'ana@example.com')
+      await addUser(s, 'u2', 'bob@example.com')
+      const report = (id: string, user: string) => ({
+        id, created_at: T(10), reporter_user: user, message: `m ${id}`, session_excerpt: null, session_file: null, environment: null,
+        fingerprint: id, duplicate_of: null, status: 'open' as const, assignee: null, tags: [] as string[], resolution: null, resolved_at: null,
+        resolved_by: null, correlation_id: null, updated_at: T(10),
+      })
+      await s.feedback.insertReport({ ...report('old', 'u1'), created_at: T(0) }) // before the window: not counted
+      await s.feedback.insertReport(report('r0', 'u1'))
+      // Ana has one report in the window and may file three: twelve at once leave exactly two more.
+      const tries = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => (i % 2 ? other : s).feedback.insertReportWithinLimit(report(`r${i + 1}`, 'u1'), 3, T(5))),
+      )
+      assert.equal(tries.filter((t) => t.inserted).length, 2)
+      assert.ok(tries.filter((t) => !t.inserted).every((t) => t.recent === 3))
+      assert.equal(await s.feedback.countByReporterSince('u1', T(5)), 3)
+      // Another reporter has a window of their own.
+      assert.deepEqual(await s.feedback.insertReportWithinLimit(report('b1', 'u2'), 3, T(5)), { inserted: true, recent: 1 })
+    } finally {
+      if (other !== s) await other.close()
+      await s.close()
+    }
   })
 
   test('feedback: reports with filters and keyset, duplicates, Telegram links, the outbox with claims and racing digests', async () => {

@@ -7,7 +7,7 @@ import { redactSecrets } from '../../redaction/index.ts'
 import { presentRow } from '../../activity/index.ts'
 import { queueReportNotifications, sendInBackground } from '../../integrations/telegram/index.ts'
 import { fingerprint } from './fingerprint.ts'
-import { checkReportRate } from './rate-limit.ts'
+import { checkReportRate, rateLimited } from './rate-limit.ts'
 import { statusChange } from './status.ts'
 
 export { fingerprint, lastErrorExcerpt, normalizeForFingerprint } from './fingerprint.ts'
@@ -97,7 +97,7 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
   note.resource = 'feedback'
   note.params = { ack_preview: input.ack_preview }
   const now = new Date()
-  await checkReportRate(svc, user.id, now)
+  const rate = await checkReportRate(svc, user.id, now)
 
   const message = redactSecrets(input.message)
   const excerpt = input.session_excerpt ? redactSecrets(input.session_excerpt) : null
@@ -126,7 +126,8 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
     resolved_by: null,
     correlation_id: correlationId,
   }
-  await svc.store.feedback.insertReport(report)
+  const stored = await svc.store.feedback.insertReportWithinLimit(report, rate.limit, rate.sinceIso)
+  if (!stored.inserted) throw rateLimited(stored.recent, rate.limit)
   note.resource = `feedback:${report.id}`
   note.params = {
     ack_preview: input.ack_preview, report_id: report.id, fingerprint: fp, duplicate_of: duplicateOf,

@@ -12,13 +12,20 @@ export async function reportsPerHour(svc: Pick<Services, 'store'>): Promise<numb
 }
 
 /**
- * Refuses (429) a report from a user who already filed the limit in the last hour. Counted from the stored
- * reports themselves, so every worker sees the same figure and a restart forgets nothing.
+ * Refuses (429) a report from a user who already filed the limit in the last hour, before any work is done on it.
+ * Counted from the stored reports themselves, so every worker sees the same figure and a restart forgets nothing.
+ * The report is then stored with insertReportWithinLimit, which counts again in its own transaction, so two
+ * reports racing past this check cannot both be stored at the limit.
  */
-export async function checkReportRate(svc: Pick<Services, 'store'>, userId: string, now = new Date()): Promise<void> {
+export async function checkReportRate(svc: Pick<Services, 'store'>, userId: string, now = new Date()): Promise<{ limit: number; sinceIso: string }> {
   const limit = await reportsPerHour(svc)
-  const recent = await svc.store.feedback.countByReporterSince(userId, new Date(now.getTime() - HOUR_MS).toISOString())
-  if (recent >= limit) {
-    throw tooManyRequests(`you sent ${recent} report(s) in the last hour, the most this instance accepts (${limit}); try again later`)
-  }
+  const sinceIso = new Date(now.getTime() - HOUR_MS).toISOString()
+  const recent = await svc.store.feedback.countByReporterSince(userId, sinceIso)
+  if (recent >= limit) throw rateLimited(recent, limit)
+  return { limit, sinceIso }
+}
+
+/** The 429 for a reporter at the limit. */
+export function rateLimited(recent: number, limit: number) {
+  return tooManyRequests(`you sent ${recent} report(s) in the last hour, the most this instance accepts (${limit}); try again later`)
 }

@@ -99,6 +99,19 @@ const toNotification = (r: Record<string, unknown>): NotificationRecord => ({
 })
 
 /** Problem reports, admins' Telegram chats and the notification outbox. */
+async function insertReportOn(db: Db, r: NewFeedbackReport): Promise<void> {
+  await db.run(
+    `INSERT INTO feedback_reports (id, created_at, reporter_user, message, session_excerpt, session_file, environment, fingerprint, duplicate_of,
+       status, assignee, tags, resolution, resolved_at, resolved_by, correlation_id, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, ${db.dialect.json('$7')}, $8, $9, $10, $11, ${db.dialect.json('$12')}, $13, $14, $15, $16, $17)`,
+    [
+      r.id, r.created_at, r.reporter_user, r.message, r.session_excerpt, r.session_file,
+      r.environment === null ? null : toJsonColumn(r.environment), r.fingerprint, r.duplicate_of, r.status, r.assignee,
+      toJsonColumn(r.tags ?? []), r.resolution, r.resolved_at, r.resolved_by, r.correlation_id, r.updated_at,
+    ],
+  )
+}
+
 export function feedbackRepository(db: Db) {
   const j = db.dialect.json
 
@@ -124,22 +137,51 @@ export function feedbackRepository(db: Db) {
     return w
   }
 
+  // Reports go in one at a time per store, so the rate limit holds within this process (see insertReportWithinLimit).
+  let reportChain: Promise<unknown> = Promise.resolve()
+  async function insertWithinLimit(r: NewFeedbackReport, limit: number, sinceIso: string): Promise<{ inserted: boolean; recent: number }> {
+    const key = `feedback.rate:${r.reporter_user}`
+    // Kept an hour past the report, so purgeExpired does not drop it while reports of the window still race.
+    const keep = new Date(Date.parse(r.created_at) + 3_600_000).toISOString()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await db.run(`INSERT INTO dedup_windows (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, keep])
+        return await db.transaction(async (tx) => {
+          if ((await tx.run(`UPDATE dedup_windows SET expires_at = $2 WHERE key = $1`, [key, keep])) === 0) {
+            throw new Error('Conflict: the rate row was purged meanwhile') // retried like any conflict
+          }
+          const c = await tx.one<{ n: number }>(`SELECT count(*) AS n FROM feedback_reports WHERE reporter_user = $1 AND created_at >= $2`, [r.reporter_user, sinceIso])
+          const recent = Number(c?.n ?? 0)
+          if (recent >= limit) return { inserted: false, recent }
+          await insertReportOn(tx, r)
+          return { inserted: true, recent: recent + 1 }
+        })
+      } catch (e) {
+        if (!isConflictError(e) || attempt >= 20) throw e
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
+      }
+    }
+  }
+
   return {
     /** Drops the session excerpts of reports filed before a moment (the report itself stays); returns how many. */
     async purgeExcerptsBefore(beforeIso: string): Promise<number> {
       return db.run(`UPDATE feedback_reports SET session_excerpt = NULL WHERE created_at < $1 AND session_excerpt IS NOT NULL`, [beforeIso])
     },
-    async insertReport(r: NewFeedbackReport): Promise<void> {
-      await db.run(
-        `INSERT INTO feedback_reports (id, created_at, reporter_user, message, session_excerpt, session_file, environment, fingerprint, duplicate_of,
-           status, assignee, tags, resolution, resolved_at, resolved_by, correlation_id, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, ${j('$7')}, $8, $9, $10, $11, ${j('$12')}, $13, $14, $15, $16, $17)`,
-        [
-          r.id, r.created_at, r.reporter_user, r.message, r.session_excerpt, r.session_file,
-          r.environment === null ? null : toJsonColumn(r.environment), r.fingerprint, r.duplicate_of, r.status, r.assignee,
-          toJsonColumn(r.tags ?? []), r.resolution, r.resolved_at, r.resolved_by, r.correlation_id, r.updated_at,
-        ],
-      )
+    insertReport: (r: NewFeedbackReport) => insertReportOn(db, r),
+
+    /**
+     * Stores the report unless its reporter already filed `limit` since `sinceIso`; either way says how many they
+     * filed, so two reports racing at the limit cannot both pass. Within this process they are filed one at a time;
+     * across processes (PostgreSQL) count and insert are one transaction that first updates the reporter's row in
+     * dedup_windows, whose row lock lets one commit and makes the other fail and retry, counting the winner.
+     * (DuckDB has one writing process, and its MVCC does not flag two transactions updating a row an upsert just
+     * created, so the in-process order is what holds there.)
+     */
+    insertReportWithinLimit(r: NewFeedbackReport, limit: number, sinceIso: string): Promise<{ inserted: boolean; recent: number }> {
+      const run = reportChain.then(() => insertWithinLimit(r, limit, sinceIso))
+      reportChain = run.catch(() => {})
+      return run
     },
 
     async byId(id: string): Promise<FeedbackReportRecord | undefined> {

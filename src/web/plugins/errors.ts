@@ -19,7 +19,8 @@ const STORE_RETRY_AFTER_S = 5
 function toAppError(err: FastifyError | AppError | Error): AppError | null {
   if (err instanceof AppError) return err
   if (err instanceof StoreUnavailableError) {
-    return new AppError(503, 'store_unavailable', `the server's store is unavailable right now (${err.reason}); try again in a few seconds`, {
+    // The reason (a file path, a database host) stays in the log and the health pulse, for admins only.
+    return new AppError(503, 'store_unavailable', "the server's store is unavailable right now; try again in a few seconds", {
       auditResult: 'error.store_unavailable',
     })
   }
@@ -48,7 +49,7 @@ export function errorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, req, reply) => {
     const appErr = toAppError(err as Error)
     if (appErr?.code === 'store_unavailable') {
-      req.log.warn({ err: (err as Error).message }, 'store unavailable')
+      req.log.warn({ err: (err as Error).message }, 'store unavailable: answered 503')
       reply.header('retry-after', String(STORE_RETRY_AFTER_S))
     }
     if (appErr) return sendError(req, reply, appErr)

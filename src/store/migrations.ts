@@ -298,6 +298,16 @@ export const migrations: Migration[] = [
       ].map(([table, column]) => `ALTER TABLE ${table} ALTER COLUMN ${column} TYPE JSONB USING ${jsonbFrom(column)}`),
     },
   },
+  {
+    version: 7,
+    name: 'feedback reports remember when their notifications were queued',
+    statements: [
+      // NULL until the report's notifications are in the outbox; the outbox job queues those a crash left out.
+      `ALTER TABLE feedback_reports ADD COLUMN notified_at TIMESTAMPTZ`,
+      // Reports filed before this version were handled (or not) by the code of their time.
+      `UPDATE feedback_reports SET notified_at = created_at`,
+    ],
+  },
 ]
 
 /**

@@ -460,3 +460,44 @@ test('without a bot token no notification is queued and nothing is sent', async 
     await tg.close()
   }
 })
+
+test('a report whose notifications were never queued (the server died between the two) is notified by the outbox job', async () => {
+  const tg = await fakeTelegram()
+  const s = await startTestServer({ telegram: { botToken: 'test-token', apiBase: tg.url } })
+  try {
+    const admin = await s.bootstrap()
+    await call(s.url, 'POST', '/api/admin/telegram-link', { token: admin.token, body: { chat_id: '77' } })
+    // What a request that stored its report and then died leaves behind: the report, no notification.
+    const stranded = (minutesAgo: number, id: string) => {
+      const at = new Date(Date.now() - minutesAgo * 60_000).toISOString()
+      return s.svc.store.feedback.insertReport({
+        id, created_at: at, updated_at: at, reporter_user: admin.userId, message: `stranded ${id}`, session_excerpt: null, session_file: null,
+        environment: null, fingerprint: `fp-${id}`, duplicate_of: null, status: 'open', assignee: null, tags: [], resolution: null,
+        resolved_at: null, resolved_by: null, correlation_id: null,
+      })
+    }
+    await stranded(2, 'old-one')
+    await stranded(0, 'just-filed') // its own request may still be queueing it: left alone for a minute
+
+    const tick = await runJobOnce(s.svc, coreJobs(s.svc).find((j) => j.name === 'telegram_outbox')!)
+    assert.equal(tick.result, 'success')
+    assert.equal(tick.output.recovered, 1)
+    assert.deepEqual(tg.received.map((x) => [x.body.chat_id, /stranded old-one/.test(String(x.body.text))]), [['77', true]])
+    assert.deepEqual((await s.svc.store.feedback.awaitingNotification(new Date().toISOString(), 10)).map((r) => r.id), ['just-filed'])
+
+    // Queued once: the next runs send nothing more for it.
+    const again = await runJobOnce(s.svc, coreJobs(s.svc).find((j) => j.name === 'telegram_outbox')!)
+    assert.equal(again.output.recovered, 0)
+    assert.equal(tg.received.length, 1)
+    // A report filed through the API is marked as it is queued, so the job never sends it twice.
+    assert.equal((await report(s, admin.token, { message: 'filed the normal way' })).status, 201)
+    await settleBackgroundSends(s.svc)
+    const later = await runTelegramOutbox(s.svc, { correlationId: 'tg-recover-later', now: new Date(Date.now() + 120_000) })
+    assert.equal(later.recovered, 1, 'only the one stranded a moment ago')
+    assert.equal(tg.received.filter((x) => /filed the normal way/.test(String(x.body.text))).length, 1)
+  } finally {
+    await settleBackgroundSends(s.svc)
+    await s.close()
+    await tg.close()
+  }
+})

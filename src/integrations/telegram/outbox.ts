@@ -146,10 +146,25 @@ export async function settleBackgroundSends(svc: Services): Promise<void> {
   await Promise.allSettled([...(inFlight.get(svc) ?? [])])
 }
 
-/** The `telegram_outbox` job: sends every due notification (first attempts that failed, retries, digests). */
+/**
+ * A report's notifications are queued by the request that files it, just after the report is stored. A report
+ * older than this whose notifications are still not queued (the process died in between, or the store failed) is
+ * queued by the outbox job instead; the margin keeps the job from racing a request still at work.
+ */
+export const QUEUE_RECOVERY_AFTER_MS = 60_000
+
+/**
+ * The `telegram_outbox` job: queues the notifications of reports a crash left unqueued, then sends every due
+ * notification (first attempts that failed, retries, digests).
+ */
 export async function runTelegramOutbox(svc: Services, ctx: { correlationId: string; deadline?: number; now?: Date }) {
-  if (!svc.config.telegram.botToken) return { configured: false, due: 0, sent: 0, retrying: 0, gave_up: 0 }
   const now = ctx.now ?? new Date()
+  const stranded = await svc.store.feedback.awaitingNotification(new Date(now.getTime() - QUEUE_RECOVERY_AFTER_MS).toISOString(), RUN_BATCH)
+  for (const report of stranded) {
+    await queueReportNotifications(svc, report, now)
+    await svc.store.feedback.markNotified(report.id, now.toISOString())
+  }
+  if (!svc.config.telegram.botToken) return { configured: false, recovered: stranded.length, due: 0, sent: 0, retrying: 0, gave_up: 0 }
   const ids = await svc.store.feedback.dueNotifications(now.toISOString(), RUN_BATCH)
   const counts = { sent: 0, retrying: 0, gave_up: 0 }
   const failed: string[] = []
@@ -162,5 +177,5 @@ export async function runTelegramOutbox(svc: Services, ctx: { correlationId: str
       failed.push(id)
     }
   }
-  return { configured: true, due: ids.length, ...counts, failed }
+  return { configured: true, recovered: stranded.length, due: ids.length, ...counts, failed }
 }

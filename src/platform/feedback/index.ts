@@ -136,10 +136,12 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
   }
   try {
     const due = await queueReportNotifications(svc, report, now)
+    await svc.store.feedback.markNotified(report.id, new Date().toISOString())
     sendInBackground(svc, due, correlationId)
   } catch (e) {
-    // The report is stored; a notification problem must not turn that into an error.
-    svc.log.error({ err: e, report: report.id }, 'feedback: could not queue the Telegram notifications')
+    // The report is stored; a notification problem must not turn that into an error. The report stays unmarked,
+    // so the telegram_outbox job queues its notifications on its next run.
+    svc.log.error({ err: e, report: report.id }, 'feedback: could not queue the Telegram notifications; the outbox job will')
   }
   return { id: report.id, fingerprint: fp, duplicate_of: duplicateOf }
 }

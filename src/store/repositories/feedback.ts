@@ -184,6 +184,21 @@ export function feedbackRepository(db: Db) {
       return run
     },
 
+    /** Records that the report's notifications are in the outbox (or that there was no one to notify). */
+    async markNotified(id: string, at: string): Promise<void> {
+      await db.run(`UPDATE feedback_reports SET notified_at = $2 WHERE id = $1 AND notified_at IS NULL`, [id, at])
+    },
+
+    /** Reports filed before `beforeIso` whose notifications were never queued (a crash or a store error between the two), oldest first. */
+    async awaitingNotification(beforeIso: string, limit: number): Promise<FeedbackReportRecord[]> {
+      const rows = await db.all(
+        `SELECT ${REPORT_COLS}, u.email AS reporter_email FROM feedback_reports f LEFT JOIN users u ON u.id = f.reporter_user
+         WHERE f.notified_at IS NULL AND f.created_at < $1 ORDER BY f.created_at, f.id LIMIT ${Math.max(1, Math.floor(limit))}`,
+        [beforeIso],
+      )
+      return rows.map(toReport)
+    },
+
     async byId(id: string): Promise<FeedbackReportRecord | undefined> {
       const r = await db.one(`SELECT ${REPORT_COLS}, u.email AS reporter_email FROM feedback_reports f LEFT JOIN users u ON u.id = f.reporter_user WHERE f.id = $1`, [id])
       return r ? toReport(r) : undefined

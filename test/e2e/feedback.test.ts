@@ -117,6 +117,16 @@ describe('feedback reports over HTTP', () => {
     assert.equal(audit.user_email, 'ana@example.com')
     assert.ok(!JSON.stringify(audit).includes(PAT))
 
+    // The admin's view replays the JSONL part of the excerpt as session-replay events, parsed on the server.
+    const full = await call(s.url, 'GET', `/api/admin/feedback/${r.body.id}`, { token: admin.token })
+    assert.equal(full.status, 200, full.text)
+    assert.deepEqual(
+      full.body.excerpt_replay.events.map((e: { kind: string; line: number }) => [e.kind, e.line]),
+      [['human_prompt', 1]],
+    )
+    assert.match(full.body.excerpt_replay.events[0].text, /connect with .*\[REDACTED/)
+    assert.deepEqual([full.body.excerpt_replay.lines, full.body.excerpt_replay.malformed], [1, 1])
+
     const sent = await until('the Telegram message', () => tg.received.length >= 1 && tg.received)
     assert.equal(sent[0].path, '/bottest-token/sendMessage')
     assert.deepEqual(Object.keys(sent[0].body).sort(), ['chat_id', 'parse_mode', 'text'])
@@ -294,6 +304,7 @@ describe('feedback reports over HTTP', () => {
 
     assert.equal(d1.status, 200, d1.text)
     assert.equal(d1.body.session_excerpt, 'Error: exit 1')
+    assert.equal(d1.body.excerpt_replay, null, 'plain text is not replayed')
     assert.equal(d1.body.session_file, sessionFile)
     assert.deepEqual(d1.body.findings.map((f: { finding_type: string; line: number }) => [f.finding_type, f.line]), [['tool_error', 14]])
     assert.ok(d1.body.events.some((e: { action: string; correlation_id: string }) => e.action === 'feedback.report' && e.correlation_id === 'report-detail'))

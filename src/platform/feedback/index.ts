@@ -5,6 +5,8 @@ import type { FeedbackFilters, FeedbackKeyset } from '../../store/repositories/f
 import { AppError, badRequest, notFound } from '../../errors.ts'
 import { redactSecrets } from '../../redaction/index.ts'
 import { presentRow } from '../../activity/index.ts'
+import { parseTranscript } from '../../sessions/transcript.ts'
+import { presentEvent } from '../sessions/index.ts'
 import { queueReportNotifications, sendInBackground } from '../../integrations/telegram/index.ts'
 import { fingerprint } from './fingerprint.ts'
 import { checkReportRate, rateLimited } from './rate-limit.ts'
@@ -208,7 +210,18 @@ export async function listReports(svc: Services, actor: Actor, q: AdminListQuery
 }
 
 /**
- * One report in full: its excerpt, how many other reports share its fingerprint, the failure_scan findings of
+ * A Claude Code excerpt as the events the session replay shows (the same reader and presentation), with how many
+ * of its lines were read and skipped; null when there is no excerpt or none of it is Claude Code JSONL (plain text).
+ */
+function excerptReplay(excerpt: string | null) {
+  if (!excerpt) return null
+  const { events, counts } = parseTranscript(excerpt)
+  if (counts.parsed === 0) return null
+  return { events: events.map(presentEvent), lines: counts.parsed, malformed: counts.malformed + counts.oversized }
+}
+
+/**
+ * One report in full: its excerpt (and its replay), how many other reports share its fingerprint, the failure_scan findings of
  * its stored transcript (when it was pushed and processed) and the audit events of the request that filed it.
  */
 export async function reportDetail(svc: Services, id: string) {
@@ -221,6 +234,7 @@ export async function reportDetail(svc: Services, id: string) {
   ])
   return {
     ...presentReport(r, { excerpt: true }),
+    excerpt_replay: excerptReplay(r.session_excerpt),
     duplicate_count: Math.max(0, sharing - 1),
     findings: findings.map((f) => ({
       id: Number(f.id), finding_type: f.finding_type, severity: f.severity, turn_index: f.turn_index, line: f.line,

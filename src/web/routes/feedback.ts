@@ -101,7 +101,8 @@ export const feedbackRoutes = [
   defineRoute({
     method: 'GET', url: '/api/admin/feedback/:id', auth: 'admin', action: null, selfAudit: 'feedback.read', tag: 'feedback',
     summary:
-      'One report in full: its excerpt, duplicate_count, the failure_scan findings of its stored transcript (when pushed and processed) ' +
+      'One report in full: its excerpt, excerpt_replay (a Claude Code excerpt as the session replay\'s events, {events, lines, malformed}; ' +
+      'null for plain text), duplicate_count, the failure_scan findings of its stored transcript (when pushed and processed) ' +
       'and the audit events of the request that filed it (events).',
     params: reportParam, query: noQuery,
     handler: async (ctx) => {

@@ -483,9 +483,10 @@
     const text = d.session_excerpt
     const head = el('h3', null, 'Session excerpt')
     if (!text) return el('section', { class: 'fb-d-section' }, head, el('p', { class: 'muted', id: 'fb-d-excerpt-none' }, 'No session excerpt was sent with this report.'))
-    const parsed = replay.eventsFromJsonl(text)
+    // Parsed on the server by the reader the session replay uses (GET /api/admin/feedback/{id}: excerpt_replay).
+    const parsed = d.excerpt_replay
     const box = el('div', { class: 'sx-transcript fb-excerpt', id: 'fb-d-excerpt' })
-    if (!parsed.parsed) {
+    if (!parsed) {
       // Not Claude Code JSONL: shown as the text it is.
       box.append(replay.textBlock(text, 'sx-code'))
       return el('section', { class: 'fb-d-section' }, head, el('p', { class: 'muted fb-excerpt-note' }, `${fmtInt(text.length)} characters of plain text (not a Claude Code transcript).`), box)
@@ -494,7 +495,7 @@
     replay.appendEvents(box, parsed.events, st)
     const errors = [...box.querySelectorAll('.sx-ev.err')]
     const note = el('div', { class: 'fb-excerpt-note' },
-      el('span', { class: 'muted', id: 'fb-d-excerpt-count' }, `the last turns: ${plural(st.events, 'event')} from ${plural(parsed.parsed, 'line')}${parsed.malformed ? `, ${plural(parsed.malformed, 'unreadable line')} skipped` : ''}`),
+      el('span', { class: 'muted', id: 'fb-d-excerpt-count' }, `the last turns: ${plural(st.events, 'event')} from ${plural(parsed.lines, 'line')}${parsed.malformed ? `, ${plural(parsed.malformed, 'unreadable line')} skipped` : ''}`),
       errors.length
         ? el('button', {
           type: 'button', class: 'fb-link fb-err-jump', id: 'fb-d-jump-error',

@@ -14,6 +14,9 @@ export function sharedStateRepository(db: Db) {
      */
     async claimOnce(key: string, ttlMs: number, now = new Date()): Promise<boolean> {
       const expires = new Date(now.getTime() + ttlMs).toISOString()
+      // Most calls land inside a window already claimed (a page reads its timeline, KPIs and facets with the same
+      // filters): a read answers those without a write transaction. The upsert below still decides every race.
+      if (await db.one(`SELECT 1 AS held FROM dedup_windows WHERE key = $1 AND expires_at > $2`, [key, now.toISOString()])) return false
       try {
         const changed = await db.run(
           `INSERT INTO dedup_windows (key, expires_at) VALUES ($1, $2)

@@ -99,6 +99,11 @@ const toNotification = (r: Record<string, unknown>): NotificationRecord => ({
 })
 
 /** Problem reports, admins' Telegram chats and the notification outbox. */
+async function countByReporterSinceOn(db: Db, userId: string, sinceIso: string): Promise<number> {
+  const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM feedback_reports WHERE reporter_user = $1 AND created_at >= $2`, [userId, sinceIso])
+  return Number(r?.n ?? 0)
+}
+
 async function insertReportOn(db: Db, r: NewFeedbackReport): Promise<void> {
   await db.run(
     `INSERT INTO feedback_reports (id, created_at, reporter_user, message, session_excerpt, session_file, environment, fingerprint, duplicate_of,
@@ -150,8 +155,7 @@ export function feedbackRepository(db: Db) {
           if ((await tx.run(`UPDATE dedup_windows SET expires_at = $2 WHERE key = $1`, [key, keep])) === 0) {
             throw new Error('Conflict: the rate row was purged meanwhile') // retried like any conflict
           }
-          const c = await tx.one<{ n: number }>(`SELECT count(*) AS n FROM feedback_reports WHERE reporter_user = $1 AND created_at >= $2`, [r.reporter_user, sinceIso])
-          const recent = Number(c?.n ?? 0)
+          const recent = await countByReporterSinceOn(tx, r.reporter_user, sinceIso)
           if (recent >= limit) return { inserted: false, recent }
           await insertReportOn(tx, r)
           return { inserted: true, recent: recent + 1 }
@@ -216,10 +220,7 @@ export function feedbackRepository(db: Db) {
     },
 
     /** How many reports this user filed at or after `sinceIso` (the per-user rate limit, shared by every worker). */
-    async countByReporterSince(userId: string, sinceIso: string): Promise<number> {
-      const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM feedback_reports WHERE reporter_user = $1 AND created_at >= $2`, [userId, sinceIso])
-      return Number(r?.n ?? 0)
-    },
+    countByReporterSince: (userId: string, sinceIso: string) => countByReporterSinceOn(db, userId, sinceIso),
 
     /** The earliest open or triaged report with this fingerprint, if any. */
     async firstActiveWithFingerprint(fingerprint: string): Promise<string | null> {

@@ -1,23 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { startPostgres } from '../test/support/postgres.ts'
 import { load } from './load.ts'
 import type { Figure } from './audit.ts'
+import { freePort } from '../test/support/free-port.ts'
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** The real server (bin/agnes → dist/, so build first) with `workers` HTTP workers on a PostgreSQL database. */
 async function serve(workers: number, databaseUrl: string) {

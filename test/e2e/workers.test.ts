@@ -2,13 +2,13 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { request } from 'node:http'
 import { join } from 'node:path'
 import { openStore, type Store } from '../../src/store/index.ts'
 import { call, tempDir } from '../helpers.ts'
 import { postgresBinDir, startPostgres, type PgServer } from '../support/postgres.ts'
 import { testEngines } from '../support/stores.ts'
+import { freePort } from '../support/free-port.ts'
 
 /**
  * The real server (bin/agnes serve → dist/, so `npm run build` first) with AGNES_WORKERS=2 on a real PostgreSQL:
@@ -25,17 +25,6 @@ let dataDir: string
 let store: Store
 let output = ''
 let admin: string
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0))
-    })
-  })
-}
 
 /** Log lines (pino JSON) the server printed. */
 function logLines(): Array<Record<string, unknown>> {

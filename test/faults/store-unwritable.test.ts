@@ -5,7 +5,8 @@ import { chmodSync, existsSync, readFileSync, rmSync, unlinkSync, writeFileSync 
 import { join } from 'node:path'
 import { tempDir, call } from '../helpers.ts'
 import { openStore } from '../../src/store/index.ts'
-import { freePort, serve, stopProcess } from '../support/serve.ts'
+import { freePort } from '../support/free-port.ts'
+import { serve, stopProcess } from '../support/serve.ts'
 
 /**
  * A file the server cannot open for writing. Root ignores file modes, so under root the file is made immutable

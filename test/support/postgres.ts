@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { freePort } from './free-port.ts'
 
 /**
  * A real, throw-away PostgreSQL server for tests: `initdb` into a temp folder, `postgres` on a free port bound to
@@ -50,18 +50,6 @@ function serverIdentity(): { uid: number; gid: number } | null {
   }
   if (!entry) throw new Error('no postgres system user')
   return { uid: Number(entry[2]), gid: Number(entry[3]) }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 function run(cmd: string, args: string[], who: { uid: number; gid: number } | null): Promise<void> {

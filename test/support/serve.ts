@@ -1,20 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 
 /** The command line users run (`agnes serve`), from the compiled code `npm test` builds first. */
 const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /**
  * `agnes serve` as its own process (so it can be killed, or outlive a fault), scheduler off. Resolves once it

@@ -27,6 +27,24 @@ export interface Config {
   schedule: { syncDueSeconds: number; scriptsDueSeconds: number; sessionProcessorsSeconds: number | null; jobBudgetSeconds: number }
   /** How long to keep things, in days; null keeps them forever (the default). */
   retention: { auditDays: number | null; findingsDays: number | null; feedbackExcerptDays: number | null }
+  /**
+   * Limits on analysts' SQL, so that no query can exhaust the server's memory or starve other requests. Queries run
+   * in a worker thread of their own, on a DuckDB instance that holds only the caller's granted tables.
+   */
+  query: {
+    /** Largest result body one query may produce, in bytes (the JSON sent to the caller). */
+    maxResultBytes: number
+    /** DuckDB memory_limit of each query's instance, in bytes. */
+    memoryLimitBytes: number
+    /** Queries one user may have running at once; past it, 429 too_many_queries. */
+    perUserConcurrency: number
+    /** Queries the whole instance (each worker process) runs at once; past it, 429 too_many_queries. */
+    instanceConcurrency: number
+    /** Longest SQL text accepted, in bytes. */
+    maxSqlBytes: number
+  }
+  /** Behind a TLS-terminating proxy: honour X-Forwarded-Proto / X-Forwarded-For and mark cookies Secure. */
+  trustProxy: boolean
 }
 
 const envSchema = z.object({
@@ -50,6 +68,12 @@ const envSchema = z.object({
   AGNES_AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   AGNES_FINDINGS_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
   AGNES_FEEDBACK_EXCERPT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  AGNES_QUERY_MAX_RESULT_MB: z.coerce.number().min(0.01).max(4096).default(32),
+  AGNES_QUERY_MEMORY_MB: z.coerce.number().int().min(16).max(1_048_576).default(512),
+  AGNES_QUERY_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(64).default(2),
+  AGNES_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
+  AGNES_QUERY_MAX_SQL_KB: z.coerce.number().int().min(1).max(10_240).default(64),
+  AGNES_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -100,6 +124,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       findingsDays: e.AGNES_FINDINGS_RETENTION_DAYS ?? null,
       feedbackExcerptDays: e.AGNES_FEEDBACK_EXCERPT_RETENTION_DAYS ?? null,
     },
+    query: {
+      maxResultBytes: Math.floor(e.AGNES_QUERY_MAX_RESULT_MB * 1024 * 1024),
+      memoryLimitBytes: e.AGNES_QUERY_MEMORY_MB * 1024 * 1024,
+      perUserConcurrency: e.AGNES_QUERY_CONCURRENCY_PER_USER,
+      instanceConcurrency: e.AGNES_QUERY_CONCURRENCY,
+      maxSqlBytes: e.AGNES_QUERY_MAX_SQL_KB * 1024,
+    },
+    trustProxy: ['on', 'true', '1'].includes(e.AGNES_TRUST_PROXY),
   }
 }
 

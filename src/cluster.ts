@@ -1,11 +1,10 @@
 import cluster, { type Worker } from 'node:cluster'
 import { join } from 'node:path'
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type { Config } from './config.ts'
 import { createLogger } from './logger.ts'
 import { startServer } from './main.ts'
 import { openStore } from './store/index.ts'
-import { openAnalytics, QueryTimeoutError, type Analytics } from './store/analytics/index.ts'
+import { openAnalytics } from './store/analytics/index.ts'
 import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
 
 /**
@@ -13,9 +12,9 @@ import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.
  * (Node's cluster, sharing one port).
  *
  * - The primary migrates the store and prepares the bootstrap secret once, then forks the workers and forks a new
- *   one when one dies. It owns the analytics DuckDB file, which only one process may open, and answers the
- *   workers' analytics calls over the cluster channel; each worker parses SQL for the read-only guard on its own
- *   in-memory DuckDB.
+ *   one when one dies. Each worker syncs and queries the analytics table files itself (store/analytics): they are
+ *   plain Parquet files replaced by rename, so no process needs to own them, and store leases keep two workers from
+ *   syncing one table at once.
  * - Every worker serves HTTP and competes for the store lease `scheduler`: exactly one runs the scheduled jobs, and
  *   another takes over within the lease time when it dies (src/scheduler/election.ts).
  * - Responses from a worker carry `X-Agnes-Worker: <pid>`, so an operator can tell which worker answered.
@@ -32,100 +31,6 @@ export async function serve(config: Config): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'))
   process.once('SIGTERM', () => void stop('SIGTERM'))
   await new Promise(() => {}) // serve until a signal arrives
-}
-
-// --- analytics over the cluster channel ---------------------------------------------------------------------
-
-const REMOTE = ['materializeFile', 'materializeSql', 'query', 'exportTable', 'tableExists', 'dropTable'] as const
-type RemoteMethod = (typeof REMOTE)[number]
-
-interface AnalyticsCall {
-  agnes: 'analytics'
-  id: number
-  method: RemoteMethod
-  args: unknown[]
-}
-
-interface AnalyticsReply {
-  agnes: 'analytics-reply'
-  id: number
-  ok: boolean
-  value?: unknown
-  error?: { message: string; timeout: boolean }
-}
-
-/** The primary's side: runs a worker's analytics call on the one analytics database and sends the answer back. */
-function answerAnalytics(analytics: Analytics, worker: Worker, msg: unknown): void {
-  const call = msg as AnalyticsCall
-  if (!call || call.agnes !== 'analytics' || !REMOTE.includes(call.method)) return
-  const reply = (r: Omit<AnalyticsReply, 'agnes' | 'id'>) => {
-    if (worker.isConnected()) worker.send({ agnes: 'analytics-reply', id: call.id, ...r } satisfies AnalyticsReply)
-  }
-  const fn = analytics[call.method] as (...args: unknown[]) => Promise<unknown>
-  fn(...call.args).then(
-    (value) => reply({ ok: true, value: value === undefined ? null : value }),
-    (e: unknown) => reply({ ok: false, error: { message: e instanceof Error ? e.message : String(e), timeout: e instanceof QueryTimeoutError } }),
-  )
-}
-
-/** A worker's Analytics: data calls go to the primary; the SQL guard's parser runs on a local in-memory DuckDB. */
-async function remoteAnalytics(config: Pick<Config, 'dataDir'>): Promise<Analytics> {
-  let next = 0
-  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>()
-  process.on('message', (msg: unknown) => {
-    const r = msg as AnalyticsReply
-    if (!r || r.agnes !== 'analytics-reply') return
-    const p = pending.get(r.id)
-    if (!p) return
-    pending.delete(r.id)
-    if (r.ok) p.resolve(r.value)
-    else p.reject(r.error?.timeout ? new QueryTimeoutError(r.error.message) : new Error(r.error?.message ?? 'analytics call failed'))
-  })
-  process.on('disconnect', () => {
-    for (const p of pending.values()) p.reject(new Error('the primary process is gone'))
-    pending.clear()
-  })
-  const call = (method: RemoteMethod, ...args: unknown[]) =>
-    new Promise<unknown>((resolve, reject) => {
-      const id = ++next
-      if (!process.send || !process.connected) return reject(new Error('the primary process is gone'))
-      pending.set(id, { resolve, reject })
-      process.send({ agnes: 'analytics', id, method, args } satisfies AnalyticsCall, undefined, undefined, (err) => {
-        if (err && pending.delete(id)) reject(err)
-      })
-    })
-
-  // The parser needs no data and no files: an in-memory instance with external access off, locked.
-  const parser = await DuckDBInstance.create(':memory:')
-  const setup = await parser.connect()
-  await setup.run(`SET enable_external_access = false`)
-  await setup.run(`SET lock_configuration = true`)
-  setup.closeSync()
-
-  const dir = join(config.dataDir, 'analytics')
-  return {
-    path: join(dir, 'analytics.duckdb'),
-    exportDir: join(dir, 'exports'),
-    materializeFile: (id, path, format) => call('materializeFile', id, path, format) as Promise<number>,
-    materializeSql: (id, sql) => call('materializeSql', id, sql) as Promise<number>,
-    query: (sql, opts) => call('query', sql, opts) as Promise<Awaited<ReturnType<Analytics['query']>>>,
-    exportTable: (id, format, fileName) => call('exportTable', id, format, fileName) as Promise<string>,
-    tableExists: (id) => call('tableExists', id) as Promise<boolean>,
-    dropTable: async (id) => {
-      await call('dropTable', id)
-    },
-    async withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> {
-      const c = await parser.connect()
-      try {
-        return await fn(c)
-      } finally {
-        c.closeSync()
-      }
-    },
-    close: async () => {
-      parser.closeSync()
-    },
-  }
 }
 
 // --- primary and workers -------------------------------------------------------------------------------------
@@ -145,14 +50,14 @@ async function runPrimary(config: Config): Promise<void> {
   } finally {
     await store.close()
   }
-  const analytics = await openAnalytics(config)
+  // Opened once before the workers, so that a data dir from before table files is upgraded by one process only.
+  await (await openAnalytics({ dataDir: config.dataDir, sourceDirs: config.sourceDirs, queryConcurrency: 1 })).close()
 
   let stopping = false
   let announced = false
   let restarts = 0
   const fork = () => {
     const w = cluster.fork({ AGNES_CLUSTER_PRIMARY: String(process.pid) })
-    w.on('message', (msg) => answerAnalytics(analytics, w, msg))
   }
   cluster.on('listening', (w, address) => {
     log.info({ worker: w.process.pid }, 'worker listening')
@@ -193,7 +98,6 @@ async function runPrimary(config: Config): Promise<void> {
           }),
       ),
     )
-    await analytics.close()
     process.exit(0)
   }
   process.on('SIGINT', () => void stop('SIGINT'))
@@ -202,8 +106,7 @@ async function runPrimary(config: Config): Promise<void> {
 }
 
 async function runWorker(config: Config): Promise<void> {
-  const analytics = await remoteAnalytics(config)
-  const server = await startServer(config, { analytics, worker: true, announce: () => {} })
+  const server = await startServer(config, { worker: true, announce: () => {} })
   // Before Fastify's own handler, so every response carries it; Fastify's writeHead keeps headers already set.
   const pid = String(process.pid)
   server.app.server.prependListener('request', (_req, res) => res.setHeader('X-Agnes-Worker', pid))

@@ -8,7 +8,7 @@ export class AppError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly opts: { field?: string; auditResult?: string; details?: unknown } = {},
+    readonly opts: { field?: string; auditResult?: string; details?: unknown; retryAfterSeconds?: number } = {},
   ) {
     super(message)
   }
@@ -31,4 +31,5 @@ export const notFound = (what: string) => new AppError(404, 'not_found', `${what
 export const conflict = (message: string, code = 'conflict', field?: string) =>
   new AppError(409, code, message, { field })
 export const tooLarge = (message: string) => new AppError(413, 'payload_too_large', message)
-export const tooManyRequests = (message: string) => new AppError(429, 'rate_limited', message)
+export const tooManyRequests = (message: string, retryAfterSeconds?: number, code = 'rate_limited') =>
+  new AppError(429, code, message, { retryAfterSeconds })

@@ -7,7 +7,7 @@ import { AuditWriter } from './audit/index.ts'
 import { buildApp } from './web/app.ts'
 import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
 import type { Services } from './services.ts'
-import { openAnalytics, type Analytics } from './store/analytics/index.ts'
+import { openAnalytics } from './store/analytics/index.ts'
 import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
 import { startElectedScheduler } from './scheduler/election.ts'
@@ -31,8 +31,6 @@ export async function startServer(
     log?: Logger
     announce?: (line: string) => void
     processors?: ProcessorJob[]
-    /** The analytics database to use instead of opening the file (a cluster worker's, served by the primary). */
-    analytics?: Analytics
     /** One of several workers (src/cluster.ts): the primary already did the once-per-start work. */
     worker?: boolean
   } = {},
@@ -41,7 +39,12 @@ export async function startServer(
   const announce = opts.announce ?? ((line: string) => process.stdout.write(line + '\n'))
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
-  const analytics = opts.analytics ?? (await openAnalytics(config))
+  const analytics = await openAnalytics({
+    dataDir: config.dataDir,
+    sourceDirs: config.sourceDirs,
+    queryConcurrency: config.query.instanceConcurrency,
+    onQueryHostRestart: (reason) => log.warn({ reason }, 'query host restarted'),
+  })
   const product = createProductAnalytics(config)
   const svc: Services = { config, store, audit, log, analytics, product }
   registerRelatedResolver(relatedForProcessorEvent)

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import { statSync } from 'node:fs'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import { AppError, forbidden, notFound } from '../../errors.ts'
-import { checkReadOnlySql } from '../../query/sql-guard.ts'
-import { QueryTimeoutError } from '../../store/analytics/index.ts'
+import type { QueryReply } from '../../store/analytics/index.ts'
+import { withQuerySlot } from './slots.ts'
 import { readableTables } from '../tables/index.ts'
 
 export const DEFAULT_ROW_LIMIT = 10_000
@@ -29,35 +29,55 @@ async function authorizeTables(svc: Pick<Services, 'store'>, actor: Actor, table
   }
 }
 
+function failure(reply: Extract<QueryReply, { ok: false }>, config: Services['config']): AppError {
+  switch (reply.kind) {
+    case 'invalid_sql':
+    case 'unknown_table':
+      return invalidSql(reply.message)
+    case 'forbidden':
+      return forbidden(reply.message)
+    case 'timeout':
+      return new AppError(422, 'query_timeout', reply.message, { auditResult: 'error.timeout' })
+    case 'result_too_large':
+      return new AppError(413, 'result_too_large', reply.message, { auditResult: 'error.result_too_large', details: { max_result_bytes: config.query.maxResultBytes } })
+    case 'out_of_memory':
+      return new AppError(422, 'query_out_of_memory', reply.message, { auditResult: 'error.out_of_memory' })
+    case 'engine_restarted':
+      return new AppError(503, 'query_engine_restarted', reply.message, { auditResult: 'error.engine_restarted', retryAfterSeconds: 1 })
+  }
+}
+
 /**
- * Runs one read-only SELECT over synced tables. The statement is parsed by DuckDB and refused unless it
- * is a single SELECT over tables the actor may read; it then runs on the sandboxed analytics database
- * with a row limit and a time limit.
+ * Runs one read-only statement over synced tables, as the JSON body to send. The statement runs in the query host
+ * on an instance that holds only the tables the actor may read (see store/analytics/query-host.ts), under a row
+ * limit, a result size limit, a memory limit and a time limit that parsing counts against, in one of the actor's
+ * and the instance's query slots. The audit row names the tables the bound plan read.
  */
-export async function runQuery(svc: Services, note: AuditNote, actor: Actor, input: { sql: string; limit?: number }) {
-  const sql = input.sql.trim().replace(/;\s*$/, '')
+export async function runQuery(svc: Services, note: AuditNote, actor: Actor, input: { sql: string; limit?: number }): Promise<string> {
   const settings = await svc.store.instance.getConfig()
   const maxRows = Number(settings.query_row_limit ?? DEFAULT_ROW_LIMIT)
   const limit = Math.min(input.limit ?? maxRows, maxRows)
   const timeoutMs = Number(settings.query_timeout_seconds ?? DEFAULT_TIMEOUT_SECONDS) * 1000
   note.params = { sql: input.sql, limit }
-  const check = await svc.analytics.withConnection((c) => checkReadOnlySql(c, sql))
-  if (!check.ok) throw invalidSql(check.reason)
-  note.params.tables = check.tables
-  note.resource = check.tables.length === 1 ? `table:${check.tables[0]}` : check.tables.length ? 'tables' : null
-  await authorizeTables(svc, actor, check.tables)
-  const t0 = performance.now()
-  let out
-  try {
-    out = await svc.analytics.query(sql, { limit, timeoutMs })
-  } catch (e) {
-    if (e instanceof QueryTimeoutError) throw new AppError(422, 'query_timeout', e.message, { auditResult: 'error.timeout' })
-    // A statement that parses but fails (a missing column, a bad cast) is the caller's SQL, not a server fault.
-    throw invalidSql((e instanceof Error ? e.message : String(e)).split('\n')[0])
+  const sqlBytes = Buffer.byteLength(input.sql)
+  if (sqlBytes > svc.config.query.maxSqlBytes) {
+    throw new AppError(413, 'sql_too_large', `the SQL text is ${Math.ceil(sqlBytes / 1024)} KB; at most ${svc.config.query.maxSqlBytes / 1024} KB is accepted (AGNES_QUERY_MAX_SQL_KB)`, { field: 'sql', auditResult: 'error.sql_too_large' })
   }
-  const duration_ms = Math.round((performance.now() - t0) * 1000) / 1000
-  note.params = { ...note.params, rows: out.rows.length, truncated: out.truncated }
-  return { columns: out.columns, rows: out.rows, row_count: out.rows.length, truncated: out.truncated, duration_ms }
+  const readable = await readableTables(svc, actor)
+  const access = { knownTables: [...(await knownTables(svc))], readable: readable === 'all' ? ('all' as const) : [...readable] }
+  const limits = { limit, timeoutMs, maxResultBytes: svc.config.query.maxResultBytes, memoryLimitBytes: svc.config.query.memoryLimitBytes }
+  const userKey = actor.user?.id ?? 'anonymous'
+  const reply = await withQuerySlot(svc, userKey, timeoutMs, () => svc.analytics.query(input.sql, access, limits))
+  if (!reply.ok) {
+    if (reply.tables?.length) {
+      note.params.tables = reply.tables
+      note.resource = reply.tables.length === 1 ? `table:${reply.tables[0]}` : 'tables'
+    }
+    throw failure(reply, svc.config)
+  }
+  note.params = { ...note.params, tables: reply.tablesRead, rows: reply.rowCount, truncated: reply.truncated }
+  note.resource = reply.tablesRead.length === 1 ? `table:${reply.tablesRead[0]}` : reply.tablesRead.length ? 'tables' : null
+  return `{"columns":${JSON.stringify(reply.columns)},"rows":${reply.rowsJson},"row_count":${reply.rowCount},"truncated":${reply.truncated},"duration_ms":${reply.durationMs}}`
 }
 
 /** Writes a table to a temporary file for streaming; the caller deletes it once sent. */

@@ -2,7 +2,6 @@ import { CronExpressionParser } from 'cron-parser'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import type { ScriptRecord } from '../../store/index.ts'
 import { AppError, badRequest, conflict } from '../../errors.ts'
-import { checkReadOnlySql } from '../../query/sql-guard.ts'
 
 const SCRIPT_LEASE_MS = 30 * 60_000
 
@@ -22,7 +21,7 @@ export async function createScript(svc: Services, note: AuditNote, actor: Actor,
   if (await svc.store.scripts.byId(input.id)) throw conflict(`a script with id ${input.id} already exists`, 'script_exists', 'id')
   if (await svc.store.tables.byId(input.id)) throw conflict(`a registered table is already called ${input.id}`, 'table_exists', 'id')
   const sql = input.sql.trim().replace(/;\s*$/, '')
-  const check = await svc.analytics.withConnection((c) => checkReadOnlySql(c, sql))
+  const check = await svc.analytics.checkSql(sql)
   if (!check.ok) throw new AppError(400, 'invalid_sql', check.reason, { field: 'sql', auditResult: 'error.invalid_sql' })
   const known = new Set([...(await svc.store.tables.list()).map((t) => t.id), ...(await svc.store.scripts.list()).map((s) => s.id)])
   const unknown = check.tables.filter((t) => !known.has(t) || t === input.id)

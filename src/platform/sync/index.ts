@@ -142,9 +142,13 @@ export async function startSync(
   return { job, done }
 }
 
-export async function getSyncJob(svc: Pick<Services, 'store'>, id: string) {
+/**
+ * A sync job's status, for the person who started it and for admins. Anyone else gets the same 404 as for a job
+ * that does not exist: job ids are not secrets, and table names, row counts and errors are not theirs to read.
+ */
+export async function getSyncJob(svc: Pick<Services, 'store'>, actor: Actor, id: string) {
   const job = await svc.store.tables.job(id)
-  if (!job) throw notFound('sync job')
+  if (!job || !(actor.user?.is_admin || (actor.user && job.requested_by === actor.user.id))) throw notFound('sync job')
   const history = await svc.store.tables.historyForJob(id)
   return {
     job_id: job.id,

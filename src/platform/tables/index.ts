@@ -3,7 +3,6 @@ import { extname, isAbsolute, resolve, sep } from 'node:path'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import type { DataTableRecord, TableSource } from '../../store/index.ts'
 import { AppError, badRequest, conflict, notFound } from '../../errors.ts'
-import { checkReadOnlySql } from '../../query/sql-guard.ts'
 
 export const TABLE_ID = /^[a-z][a-z0-9_]{0,62}$/
 
@@ -59,7 +58,7 @@ async function normalizeSource(svc: Pick<Services, 'config' | 'store' | 'analyti
     return { kind: 'file', path, format }
   }
   const sql = src.sql.trim().replace(/;\s*$/, '')
-  const check = await svc.analytics.withConnection((c) => checkReadOnlySql(c, sql))
+  const check = await svc.analytics.checkSql(sql)
   if (!check.ok) throw new AppError(400, 'invalid_sql', check.reason, { field: 'source.sql', auditResult: 'error.invalid_sql' })
   const known = new Set((await svc.store.tables.list()).map((t) => t.id))
   for (const s of await svc.store.scripts.list()) known.add(s.id)
@@ -126,7 +125,7 @@ export async function unregisterTable(svc: Pick<Services, 'store' | 'analytics'>
 
 /** The tables a stored SQL source reads, from DuckDB's own parser. */
 export async function sqlDependencies(svc: Pick<Services, 'analytics'>, sql: string): Promise<string[]> {
-  const check = await svc.analytics.withConnection((c) => checkReadOnlySql(c, sql))
+  const check = await svc.analytics.checkSql(sql)
   return check.ok ? check.tables : []
 }
 

@@ -1,27 +1,31 @@
-import { mkdirSync, realpathSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, unlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { DuckDBInstance, type DuckDBConnection, type DuckDBResultReader } from '@duckdb/node-api'
+import { randomUUID } from 'node:crypto'
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import { checkReadOnlySql, type SqlCheckResult } from './guard.ts'
+import { QueryHostClient } from './query-client.ts'
+import type { QueryReply, QueryRequest } from './query-protocol.ts'
+
+export type { QueryReply } from './query-protocol.ts'
 
 /**
- * The analytics database: synced tables live in their own DuckDB file, apart from the system store,
- * so analysts' queries never touch users, tokens or the audit log.
+ * The analytics data: every synced table is one Parquet file, `$AGNES_DATA_DIR/analytics/tables/<id>.parquet`,
+ * apart from the system store, so analysts' queries never touch users, tokens or the audit log.
  *
- * The instance is sandboxed at open: file access is limited to the configured source folders (for
- * syncs) and the export folder (for downloads), then the configuration is locked so no statement can
- * widen it. This is defence in depth behind the read-only SQL guard. All analytics SQL lives here.
+ * Files rather than one database, because each analyst query runs on an instance of its own that can open exactly
+ * the files of the tables its caller may read (query-host.ts), in another process. A sync writes a new file beside
+ * the old one and renames it into place, so a query already reading the old file finishes on it, and any process
+ * (every worker of a cluster) can run queries without owning a database file.
+ *
+ * Syncs and downloads run here, on an in-memory DuckDB whose file access is limited to the source folders, the
+ * tables folder and the export folder, its configuration locked. All analytics SQL lives in this folder.
  */
-export interface QueryColumn {
-  name: string
-  type: string
+export interface QueryLimits {
+  limit: number
+  timeoutMs: number
+  maxResultBytes: number
+  memoryLimitBytes: number
 }
-
-export interface QueryOutput {
-  columns: QueryColumn[]
-  rows: unknown[][]
-  truncated: boolean
-}
-
-export class QueryTimeoutError extends Error {}
 
 const IDENT = /^[a-z][a-z0-9_]{0,62}$/
 
@@ -36,51 +40,47 @@ function literal(s: string): string {
 }
 
 const READERS = { csv: 'read_csv', parquet: 'read_parquet', json: 'read_json_auto' } as const
-const INTEGER_TYPES = new Set(['BIGINT', 'HUGEINT', 'UBIGINT', 'UHUGEINT'])
-
-/** JSON-safe rows: big integers become numbers when exact, else strings; everything else as DuckDB's JSON form. */
-function jsonRows(result: DuckDBResultReader): { columns: QueryColumn[]; rows: unknown[][] } {
-  const names = result.columnNames()
-  const types = result.columnTypes().map((t) => t.toString())
-  const rows = result.getRowsJson() as unknown[][]
-  const intCols = types.map((t) => INTEGER_TYPES.has(t))
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
-      if (intCols[i] && typeof row[i] === 'string') {
-        const n = Number(row[i])
-        if (Number.isSafeInteger(n)) row[i] = n
-      }
-    }
-  }
-  return { columns: names.map((name, i) => ({ name, type: types[i] })), rows }
-}
 
 export interface Analytics {
-  readonly path: string
   readonly exportDir: string
   /** Replaces table `id` with the contents of a source file; resolves to its row count. */
   materializeFile(id: string, path: string, format: keyof typeof READERS): Promise<number>
   /** Replaces table `id` with the result of a (guard-checked) SELECT over other tables. */
   materializeSql(id: string, sql: string): Promise<number>
-  /** Runs a (guard-checked) SELECT with a row limit and a time limit. */
-  query(sql: string, opts: { limit: number; timeoutMs: number }): Promise<QueryOutput>
+  /**
+   * Runs an analyst's SQL in the query host, on an instance holding only the tables in `readable` that it names.
+   * Never throws for the caller's SQL: refusals and failures are replies with ok: false.
+   */
+  query(sql: string, access: { knownTables: string[]; readable: 'all' | string[] }, limits: QueryLimits): Promise<QueryReply>
+  /** Parses SQL with the read-only guard (for admin-defined SQL tables and scripts); runs nothing. */
+  checkSql(sql: string): Promise<SqlCheckResult>
   /** Writes table `id` to a file in the export folder; the caller streams and deletes it. */
   exportTable(id: string, format: 'parquet' | 'csv', fileName: string): Promise<string>
   tableExists(id: string): Promise<boolean>
   dropTable(id: string): Promise<void>
-  /** A connection for the SQL guard's parser (json_serialize_sql needs no data access). */
-  withConnection<T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T>
   close(): Promise<void>
 }
 
-export async function openAnalytics(opts: { dataDir: string; sourceDirs: string[] }): Promise<Analytics> {
+export interface AnalyticsOptions {
+  dataDir: string
+  sourceDirs: string[]
+  /** Queries this process may run at once (sizes the query host). */
+  queryConcurrency?: number
+  onQueryHostRestart?: (reason: string) => void
+}
+
+export async function openAnalytics(opts: AnalyticsOptions): Promise<Analytics> {
   const dir = join(opts.dataDir, 'analytics')
   const exportDir = join(dir, 'exports')
+  const tablesDir = join(dir, 'tables')
   mkdirSync(exportDir, { recursive: true })
-  const path = join(dir, 'analytics.duckdb')
-  const instance = await DuckDBInstance.create(path)
+  mkdirSync(tablesDir, { recursive: true })
+  const tableFile = (id: string) => join(tablesDir, `${ident(id).slice(1, -1)}.parquet`)
+
+  const instance = await DuckDBInstance.create(':memory:')
   const setup = await instance.connect()
-  const allowed = [...opts.sourceDirs, exportDir].map((d) => {
+  await upgradeLegacyDatabase(setup, dir, tableFile)
+  const allowed = [...opts.sourceDirs, tablesDir, exportDir].map((d) => {
     let real = d
     try {
       real = realpathSync(d)
@@ -94,21 +94,9 @@ export async function openAnalytics(opts: { dataDir: string; sourceDirs: string[
   await setup.run(`SET lock_configuration = true`)
   setup.closeSync()
 
-  // Statements that change tables run one at a time; queries each get their own connection so a
-  // slow query can be interrupted without touching anything else.
-  let writeChain: Promise<unknown> = Promise.resolve()
-  const serialWrite = <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
-    const run = writeChain.then(async () => {
-      const c = await instance.connect()
-      try {
-        return await fn(c)
-      } finally {
-        c.closeSync()
-      }
-    })
-    writeChain = run.catch(() => {})
-    return run
-  }
+  const host = new QueryHostClient({ concurrency: opts.queryConcurrency ?? 4, onRestart: opts.onQueryHostRestart })
+
+  // Syncs of different tables may run at once (each holds its table's lease); each writes its own temporary file.
   const withConnection = async <T>(fn: (c: DuckDBConnection) => Promise<T>): Promise<T> => {
     const c = await instance.connect()
     try {
@@ -117,64 +105,82 @@ export async function openAnalytics(opts: { dataDir: string; sourceDirs: string[
       c.closeSync()
     }
   }
-  const countRows = async (c: DuckDBConnection, id: string) => {
-    const r = await c.runAndReadAll(`SELECT count(*) AS n FROM ${ident(id)}`)
-    return Number(r.getRows()[0][0])
-  }
+
+  /** Writes `select` to a temporary Parquet file and renames it over table `id`'s file; resolves to the row count. */
+  const replaceTable = (id: string, select: string, prepare?: (c: DuckDBConnection) => Promise<void>) =>
+    withConnection(async (c) => {
+      const target = tableFile(id)
+      const tmp = join(tablesDir, `.${id}-${randomUUID()}.parquet.tmp`)
+      try {
+        await prepare?.(c)
+        const out = await c.run(`COPY (${select}\n) TO ${literal(tmp)} (FORMAT parquet)`)
+        const rows = Number(out.rowsChanged)
+        renameSync(tmp, target)
+        return rows
+      } finally {
+        rmSync(tmp, { force: true })
+      }
+    })
 
   return {
-    path,
     exportDir,
-    materializeFile: (id, file, format) =>
-      serialWrite(async (c) => {
-        await c.run(`CREATE OR REPLACE TABLE ${ident(id)} AS SELECT * FROM ${READERS[format]}(${literal(file)})`)
-        return countRows(c, id)
-      }),
+    materializeFile: (id, file, format) => replaceTable(id, `SELECT * FROM ${READERS[format]}(${literal(file)})`),
     materializeSql: (id, sql) =>
-      serialWrite(async (c) => {
-        await c.run(`CREATE OR REPLACE TABLE ${ident(id)} AS ${sql}`)
-        return countRows(c, id)
-      }),
-    query: (sql, { limit, timeoutMs }) =>
-      withConnection(async (c) => {
-        let timedOut = false
-        const timer = setTimeout(() => {
-          timedOut = true
-          c.interrupt()
-        }, timeoutMs)
-        try {
-          const result = await c.runAndReadAll(`SELECT * FROM (${sql}) AS agnes_query LIMIT ${Math.floor(limit) + 1}`)
-          const out = jsonRows(result)
-          const truncated = out.rows.length > limit
-          return { ...out, rows: truncated ? out.rows.slice(0, limit) : out.rows, truncated }
-        } catch (e) {
-          if (timedOut) throw new QueryTimeoutError(`the query ran longer than ${Math.round(timeoutMs / 1000)} s and was stopped`)
-          throw e
-        } finally {
-          clearTimeout(timer)
+      replaceTable(id, sql, async (c) => {
+        // The SQL names other tables: give this connection a view of each synced one, as temporary views.
+        for (const name of readdirSync(tablesDir)) {
+          const m = /^([a-z][a-z0-9_]{0,62})\.parquet$/.exec(name)
+          if (m) await c.run(`CREATE OR REPLACE TEMP VIEW ${ident(m[1])} AS SELECT * FROM read_parquet(${literal(join(tablesDir, name))})`)
         }
       }),
-    exportTable: (id, format, fileName) =>
-      withConnection(async (c) => {
-        if (!/^[A-Za-z0-9._-]+$/.test(fileName)) throw new Error('bad export file name')
-        const out = join(exportDir, fileName)
-        const fmt = format === 'parquet' ? 'FORMAT parquet' : 'FORMAT csv, HEADER true'
-        await c.run(`COPY ${ident(id)} TO ${literal(out)} (${fmt})`)
+    query: (sql, access, limits) => {
+      const tableFiles: QueryRequest['tableFiles'] = {}
+      for (const id of access.knownTables) if (IDENT.test(id)) tableFiles[id] = tableFile(id)
+      return host.run({ sql, tableFiles, readable: access.readable, ...limits })
+    },
+    checkSql: (sql) => withConnection((c) => checkReadOnlySql(c, sql)),
+    exportTable: async (id, format, fileName) => {
+      if (!/^[A-Za-z0-9._-]+$/.test(fileName)) throw new Error('bad export file name')
+      const out = join(exportDir, fileName)
+      if (format === 'parquet') {
+        copyFileSync(tableFile(id), out)
         return out
-      }),
-    tableExists: (id) =>
-      withConnection(async (c) => {
-        const r = await c.runAndReadAll(`SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = $1`, [id])
-        return Number(r.getRows()[0][0]) > 0
-      }),
-    dropTable: (id) =>
-      serialWrite(async (c) => {
-        await c.run(`DROP TABLE IF EXISTS ${ident(id)}`)
-      }),
-    withConnection,
+      }
+      await withConnection((c) => c.run(`COPY (SELECT * FROM read_parquet(${literal(tableFile(id))})) TO ${literal(out)} (FORMAT csv, HEADER true)`))
+      return out
+    },
+    tableExists: async (id) => existsSync(tableFile(id)),
+    dropTable: async (id) => {
+      rmSync(tableFile(id), { force: true })
+    },
     close: async () => {
-      await writeChain.catch(() => {})
+      await host.close()
       instance.closeSync()
     },
+  }
+}
+
+/**
+ * Versions before table files kept every synced table in `analytics/analytics.duckdb`. On first start after the
+ * upgrade each table is written out as its Parquet file and the old database is kept, renamed, so nothing is lost.
+ */
+async function upgradeLegacyDatabase(c: DuckDBConnection, dir: string, tableFile: (id: string) => string): Promise<void> {
+  const legacy = join(dir, 'analytics.duckdb')
+  if (!existsSync(legacy)) return
+  await c.run(`ATTACH ${literal(legacy)} AS legacy (READ_ONLY)`)
+  const reader = await c.runAndReadAll(`SELECT table_name FROM duckdb_tables() WHERE database_name = 'legacy' AND schema_name = 'main'`)
+  for (const [name] of reader.getRows()) {
+    const id = String(name)
+    if (!IDENT.test(id) || existsSync(tableFile(id))) continue
+    const tmp = `${tableFile(id)}.tmp`
+    await c.run(`COPY legacy.main.${ident(id)} TO ${literal(tmp)} (FORMAT parquet)`)
+    renameSync(tmp, tableFile(id))
+  }
+  await c.run('DETACH legacy')
+  renameSync(legacy, `${legacy}.before-table-files`)
+  try {
+    unlinkSync(`${legacy}.wal`)
+  } catch {
+    // no write-ahead log left behind
   }
 }

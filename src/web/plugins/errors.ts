@@ -52,6 +52,8 @@ export function errorHandling(app: FastifyInstance): void {
       req.log.warn({ err: (err as Error).message }, 'store unavailable: answered 503')
       reply.header('retry-after', String(STORE_RETRY_AFTER_S))
     }
+    // Refusals that clear with time (rate limits, busy query slots) say when to come back.
+    if (appErr?.opts.retryAfterSeconds !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(appErr.opts.retryAfterSeconds))))
     if (appErr) return sendError(req, reply, appErr)
     req.log.error({ err }, 'unhandled error')
     req.auditNote ??= {}

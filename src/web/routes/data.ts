@@ -84,17 +84,19 @@ export const dataRoutes = [
     method: 'GET', url: '/api/sync/jobs/:id', auth: 'user', action: 'sync.read', tag: 'sync',
     summary: 'A sync job\'s status and per-table results.',
     params: z.strictObject({ id: z.string().min(1).max(100) }), query: noQuery,
-    handler: async ({ svc, note, params }) => {
+    handler: async ({ svc, note, actor, params }) => {
       note.resource = `sync_job:${params.id}`
-      return getSyncJob(svc, params.id)
+      return getSyncJob(svc, actor, params.id)
     },
   }),
   defineRoute({
     method: 'POST', url: '/api/query', auth: 'user', action: 'query.run', tag: 'query',
     summary: 'Run one read-only SELECT over synced tables you may read. Anything else is a 400 invalid_sql.',
     query: noQuery,
-    body: z.strictObject({ sql: z.string().min(1).max(100_000), limit: z.number().int().min(1).max(1_000_000).optional() }),
-    handler: async ({ svc, note, actor, body }) => runQuery(svc, note, actor, body),
+    // The SQL's size limit (AGNES_QUERY_MAX_SQL_KB) is checked by runQuery, so the refusal names the setting.
+    body: z.strictObject({ sql: z.string().min(1).max(1_000_000), limit: z.number().int().min(1).max(1_000_000).optional() }),
+    // The rows arrive serialized from the query host; they are sent as they are, never parsed again here.
+    handler: async ({ svc, note, actor, body, reply }) => reply.type('application/json; charset=utf-8').send(await runQuery(svc, note, actor, body)),
   }),
   defineRoute({
     method: 'GET', url: '/api/data/:table_id/download', auth: 'user', action: 'data.download', tag: 'query',

@@ -1,9 +1,8 @@
 // Decides whether an analyst's SQL may run against the synced tables. DuckDB's own parser does the parsing
 // (json_serialize_sql), so there is no second SQL grammar here to drift from the one that executes the query.
 import type { DuckDBConnection } from '@duckdb/node-api'
-import { inspectStatement, type StatementFindings } from './sql-ast.ts'
+import { inspectStatement, type StatementFindings } from './guard-ast.ts'
 
-export { hardenConnection, openSandboxedQueryConnection } from './sandbox.ts'
 
 /** Outcome of {@link checkReadOnlySql}: the tables a query reads, or why it is refused. */
 export type SqlCheckResult = { ok: true; tables: string[] } | { ok: false; reason: string }

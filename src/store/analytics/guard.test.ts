@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
-import { checkReadOnlySql, type SqlCheckResult } from './sql-guard.ts'
+import { checkReadOnlySql, type SqlCheckResult } from './guard.ts'
 
 let instance: DuckDBInstance
 let conn: DuckDBConnection

@@ -20,6 +20,7 @@ import { sharedStateRepository } from './repositories/shared-state.ts'
 import { sessionsRepository } from './repositories/sessions.ts'
 import { activityRepository } from './repositories/activity.ts'
 import { feedbackRepository } from './repositories/feedback.ts'
+import { loginThrottleRepository } from './repositories/login-throttle.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
@@ -32,6 +33,7 @@ export type { SessionUploadRecord } from './repositories/session-uploads.ts'
 export type { ScriptRecord } from './repositories/scripts.ts'
 export type { ProcessorStateRecord, SessionFindingRecord, SessionUsageRecord } from './repositories/sessions.ts'
 export type { ActivityFilters, Keyset } from './repositories/activity.ts'
+export type { ThrottlePolicy, ThrottleRecord } from './repositories/login-throttle.ts'
 export type { FeedbackReportRecord, FeedbackListRecord, FeedbackStatus, NotificationRecord, TelegramLinkRecord } from './repositories/feedback.ts'
 
 /** Everything Agnes keeps, one repository per table family. Route and CLI code see only this. */
@@ -51,6 +53,7 @@ export interface Store {
   readonly sessions: ReturnType<typeof sessionsRepository>
   readonly activity: ReturnType<typeof activityRepository>
   readonly feedback: ReturnType<typeof feedbackRepository>
+  readonly loginThrottle: ReturnType<typeof loginThrottleRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -72,6 +75,7 @@ export function storeOver(db: Db): Store {
     sessions: sessionsRepository(db),
     activity: activityRepository(db),
     feedback: feedbackRepository(db),
+    loginThrottle: loginThrottleRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -308,6 +308,31 @@ export const migrations: Migration[] = [
       `UPDATE feedback_reports SET notified_at = created_at`,
     ],
   },
+  {
+    version: 8,
+    name: 'sign-in: login throttle counters; usernames never handed out twice',
+    statements: [
+      // One row per throttled key ('account:<e-mail>' or 'address:<ip>'), shared by every worker. Times are epoch
+      // milliseconds, so both engines do the delay arithmetic in the same integer SQL (repositories/login-throttle.ts).
+      `CREATE TABLE login_throttle (
+        key VARCHAR PRIMARY KEY,
+        failures INTEGER NOT NULL,
+        last_attempt_ms BIGINT NOT NULL,
+        blocked_until_ms BIGINT NOT NULL
+      )`,
+      // Every username a deleted user had: its transcripts folder and rows stay theirs, so no new user may get it.
+      `CREATE TABLE retired_usernames (
+        username VARCHAR PRIMARY KEY,
+        user_id VARCHAR,
+        retired_at TIMESTAMPTZ NOT NULL
+      )`,
+      // Users deleted before this version left their username on transcripts, findings and usage rows.
+      `INSERT INTO retired_usernames (username, user_id, retired_at)
+       SELECT n.username, (SELECT max(s.user_id) FROM session_uploads s WHERE s.username = n.username), CURRENT_TIMESTAMP
+       FROM (SELECT username FROM session_uploads UNION SELECT username FROM session_usage UNION SELECT username FROM session_findings) n
+       WHERE n.username NOT IN (SELECT username FROM users)`,
+    ],
+  },
 ]
 
 /**

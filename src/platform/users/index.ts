@@ -22,7 +22,11 @@ export function presentUser(u: UserRecord): PublicUser {
   }
 }
 
-/** The folder name for a user's uploads: the e-mail's local part, made filesystem-safe and unique. */
+/**
+ * The folder name for a user's uploads: the e-mail's local part, made filesystem-safe and unique. Unique for all
+ * time, not only among current users: a deleted user's username stays retired (their transcripts, findings and
+ * usage rows are filed under it), so a later user with the same local part gets `<base>-2` and never sees them.
+ */
 async function chooseUsername(svc: Pick<Services, 'store'>, email: string): Promise<string> {
   const base =
     email

@@ -31,10 +31,18 @@ export function usersRepository(db: Db) {
     byId: (id: string) => db.one<UserRecord>(`SELECT ${COLS} FROM users WHERE id = $1`, [id]),
     byEmail: (email: string) => db.one<UserRecord>(`SELECT ${COLS} FROM users WHERE lower(email) = lower($1)`, [email]),
     byUsername: (username: string) => db.one<UserRecord>(`SELECT ${COLS} FROM users WHERE username = $1`, [username]),
+    /** Usernames starting with `prefix` that were ever handed out: those of current users and of deleted ones. */
     async usernamesLike(prefix: string): Promise<string[]> {
-      const rows = await db.all<{ username: string }>(`SELECT username FROM users WHERE username LIKE $1`, [`${prefix}%`])
-      return rows.map((r) => r.username)
+      const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+      const rows = await db.all<{ username: string }>(
+        `SELECT username FROM users WHERE username LIKE $1 ESCAPE '\\'
+         UNION SELECT username FROM retired_usernames WHERE username LIKE $1 ESCAPE '\\'`,
+        [pattern],
+      )
+      return rows.map((r) => r.username).sort()
     },
+    /** The usernames of deleted users, never handed out again. */
+    retiredUsernames: () => db.all<{ username: string; user_id: string | null; retired_at: string }>(`SELECT username, user_id, retired_at FROM retired_usernames ORDER BY username`),
     list: () => db.all<UserRecord>(`SELECT ${COLS} FROM users ORDER BY created_at, id`),
     async countAdmins(): Promise<number> {
       const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM users WHERE is_admin`)
@@ -53,9 +61,17 @@ export function usersRepository(db: Db) {
       params.push(id)
       await db.run(`UPDATE users SET ${sets.join(', ')} WHERE id = $${params.length}`, params)
     },
-    /** Removes the user and everything that only exists for them, in one transaction. */
-    async delete(id: string): Promise<void> {
+    /**
+     * Removes the user and everything that only exists for them, in one transaction. Their username is retired in
+     * the same transaction: their transcripts stay filed under it, so no later user may be given it.
+     */
+    async delete(id: string, now = new Date().toISOString()): Promise<void> {
       await db.transaction(async (tx) => {
+        await tx.run(
+          `INSERT INTO retired_usernames (username, user_id, retired_at) SELECT username, id, $2 FROM users WHERE id = $1
+           ON CONFLICT (username) DO NOTHING`,
+          [id, now],
+        )
         await tx.run(`DELETE FROM personal_access_tokens WHERE user_id = $1`, [id])
         await tx.run(`DELETE FROM web_sessions WHERE user_id = $1`, [id])
         await tx.run(`DELETE FROM user_group_members WHERE user_id = $1`, [id])

@@ -159,8 +159,9 @@ test('clicking a sync.trigger row opens the drawer with params and its sync_hist
   await settled()
   await page.click('#ac-rows tr.ac-row')
   await page.waitForFunction(() => /no_such_table/.test(document.getElementById('ac-params')?.textContent ?? ''))
-  const [raw] = await Promise.all([page.waitForResponse((r) => r.url().includes('raw=true')), page.click('#ac-raw')])
+  const [raw] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/reveal')), page.click('#ac-raw')])
   assert.equal(raw.status(), 200)
+  assert.equal(raw.request().method(), 'POST', 'revealing is a POST with the page\u2019s CSRF token, never a GET')
   await page.waitForSelector('#ac-params.raw')
   assert.equal(await page.textContent('#ac-raw'), 'Show masked')
   // The reveal is audited by the server.

@@ -91,7 +91,9 @@ test('a session upload and a failure_scan run appear in the timeline, and the ru
 test('SQL literals are masked for display; revealing raw values is audited', async () => {
   const row = (await tl('action_prefix=query.run&correlation_id=act-query.run')).body.rows[0]
   assert.equal(row.params.sql, 'SELECT * FROM sales WHERE region = ?')
-  const raw = await call(s.url, 'GET', `/api/admin/activity/events/${row.id}?raw=true`, { token: admin.token, headers: { 'x-correlation-id': 'reveal-1' } })
+  // Revealing is a POST (a GET never reveals: test/e2e/signin-hardening.test.ts).
+  const raw = await call(s.url, 'POST', `/api/admin/activity/events/${row.id}/reveal`, { token: admin.token, headers: { 'x-correlation-id': 'reveal-1' } })
+  assert.equal(raw.status, 200, raw.text)
   assert.equal(raw.body.event.params.sql, "SELECT * FROM sales WHERE region = 'north'")
   const reveal = await s.svc.store.audit.find({ correlationId: 'reveal-1' })
   assert.deepEqual(reveal.map((r) => [r.action, r.resource]), [['audit.reveal_raw', `audit:${row.id}`]])

@@ -2,10 +2,13 @@ import { z } from 'zod'
 import { Readable } from 'node:stream'
 import { defineRoute, type RouteContext } from '../route.ts'
 import { noQuery } from './schemas.ts'
+import { badRequest } from '../../errors.ts'
 import {
   activityQuerySchema, eventWithRelated, exportRows, facets, filterNames, health, kpis, recordActivityRead, syncGrid, timeline, toFilters,
   type ActivityQuery,
 } from '../../activity/index.ts'
+
+const eventId = z.strictObject({ id: z.coerce.number().int().positive() })
 
 /** The filters that identify "what was read", for the activity.read row and its 60 s de-duplication. */
 function readKey(q: ActivityQuery): string {
@@ -65,32 +68,43 @@ export const activityRoutes = [
   }),
   defineRoute({
     method: 'GET', url: '/api/admin/activity/events/:id', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
-    summary: 'One event with the records it refers to. ?raw=true shows unmasked params and is audited as audit.reveal_raw.',
-    params: z.strictObject({ id: z.coerce.number().int().positive() }),
-    query: z.strictObject({ raw: z.enum(['true', 'false']).optional() }),
+    summary: 'One event with the records it refers to, params masked. Raw values: POST /api/admin/activity/events/{id}/reveal.',
+    params: eventId,
+    // `raw` is accepted only to be refused by name: a GET must never reveal (a cross-site link could forge reveals).
+    query: z.strictObject({ raw: z.string().max(20).optional() }),
     handler: async ({ svc, actor, params, query, req }) => {
-      const raw = query.raw === 'true'
-      const out = await eventWithRelated(svc, params.id, raw)
-      const base = { correlationId: req.correlationId, clientIp: req.ip, startedAt: req.startedAt }
-      if (raw) {
-        // Every reveal is recorded: seeing raw values is the thing an auditor wants to know about.
-        await svc.audit.record({
-          action: 'audit.reveal_raw', result: 'success', user_id: actor.user!.id, user_email: actor.user!.email, resource: `audit:${params.id}`,
-          params: { event_id: params.id, event_action: out.event.action }, client_ip: req.ip, client_kind: actor.clientKind, correlation_id: req.correlationId,
-          duration_ms: Number(process.hrtime.bigint() - req.startedAt) / 1e6,
-        })
-      } else {
-        await recordActivityRead(svc, actor, { ...base, what: `event:${params.id}`, params: { view: 'event', event_id: params.id } })
+      if (query.raw !== undefined) {
+        throw badRequest(`raw values are no longer shown by GET; use POST /api/admin/activity/events/${params.id}/reveal (with the CSRF token on cookie requests)`, 'raw', 'use_reveal_endpoint')
       }
+      const out = await eventWithRelated(svc, params.id, false)
+      await recordActivityRead(svc, actor, { correlationId: req.correlationId, clientIp: req.ip, startedAt: req.startedAt, what: `event:${params.id}`, params: { view: 'event', event_id: params.id } })
+      return out
+    },
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/activity/events/:id/reveal', auth: 'admin', action: 'audit.reveal_raw', tag: 'activity',
+    summary: 'One event with unmasked params (and its related records). A change, not a read: cookie requests need the CSRF token, and every reveal is audited as audit.reveal_raw.',
+    params: eventId,
+    query: noQuery,
+    body: z.strictObject({}),
+    handler: async ({ svc, note, params }) => {
+      // Every reveal is recorded: seeing raw values is the thing an auditor wants to know about.
+      note.resource = `audit:${params.id}`
+      note.params = { event_id: params.id }
+      const out = await eventWithRelated(svc, params.id, true)
+      note.params.event_action = out.event.action
       return out
     },
   }),
   defineRoute({
     method: 'GET', url: '/api/admin/activity/export', auth: 'admin', action: 'activity.export', tag: 'activity',
-    summary: 'The current filter as CSV or NDJSON, streamed (params masked as on screen).',
-    query: activityQuerySchema.extend({ format: z.enum(['csv', 'ndjson']).default('ndjson') }),
+    summary: 'The current filter as CSV or NDJSON, streamed, params always masked as on screen (a download link is a GET, so it never reveals).',
+    query: activityQuerySchema.extend({ format: z.enum(['csv', 'ndjson']).default('ndjson'), raw: z.string().max(20).optional() }),
     handler: async ({ svc, note, query, reply }) => {
-      const { format, ...q } = query
+      const { format, raw, ...q } = query
+      if (raw !== undefined) {
+        throw badRequest('the export is always masked; raw values are revealed one event at a time with POST /api/admin/activity/events/{id}/reveal', 'raw', 'use_reveal_endpoint')
+      }
       const filters = toFilters(q)
       note.resource = 'activity'
       note.params = { format, filters: filterNames(q) }

@@ -15,7 +15,7 @@
   const $ = (id) => document.getElementById(id)
 
   // Shared with the other admin pages (dom.js, loaded first).
-  const { el, getJson, pad, fmtClock, fmtRel, fmtInt } = window.AgnesDom
+  const { el, getJson, sendJson, pad, fmtClock, fmtRel, fmtInt } = window.AgnesDom
   /** Audit times are shown to the second. */
   const fmtTime = (iso) => window.AgnesDom.fmtTime(iso, { seconds: true })
 
@@ -466,7 +466,8 @@
       btn.textContent = 'Loading…'
     }
     try {
-      const d = await getJson(`${API}/events/${encodeURIComponent(mine)}?raw=true`)
+      // Revealing is a POST with the page's CSRF token (sendJson), audited as audit.reveal_raw: a GET never reveals.
+      const d = await sendJson('POST', `${API}/events/${encodeURIComponent(mine)}/reveal`)
       if (state.event !== mine || !drawerData) return
       drawerData.raw = d
       renderDrawer(d, true)

@@ -95,7 +95,10 @@ export async function benchTimeline(rows = 1_000_000, samples = 30): Promise<Fig
     const browser = await launchBrowser()
     try {
       const context = await browser.newContext({ baseURL: base })
-      await context.request.post('/auth/token-login', { form: { token: pat } })
+      // The sign-in form needs its page's pre-session CSRF value (the cookie lands in the context's jar).
+      const loginPage = await (await context.request.get('/login')).text()
+      const loginCsrf = /name="login_csrf" value="([^"]+)"/.exec(loginPage)?.[1] ?? ''
+      await context.request.post('/auth/token-login', { form: { token: pat, login_csrf: loginCsrf } })
       const page = await context.newPage()
       const loads: number[] = []
       for (let i = 0; i < 12; i++) {

@@ -107,7 +107,13 @@ if (!existsSync(bootstrapFile)) {
   await api('GET', '/api/data/customers/download', people['ben@demo.example'], undefined, cli)
   await api('POST', '/api/sync/trigger', people['ana@demo.example'], { tables: ['orders'] }, cli)
   await api('POST', '/api/scripts/run-due', admin, {})
-  await fetch(`${url}/login`, { method: 'POST', body: new URLSearchParams({ email: 'ben@demo.example', password: 'wrong-password' }), redirect: 'manual' })
+  // A mistyped password, through the real form (its pre-session CSRF cookie and value), for an auth.login_failed row.
+  const loginPage = await fetch(`${url}/login`)
+  const loginCsrf = /name="login_csrf" value="([^"]+)"/.exec(await loginPage.text())?.[1] ?? ''
+  await fetch(`${url}/login`, {
+    method: 'POST', body: new URLSearchParams({ email: 'ben@demo.example', password: 'wrong-password', login_csrf: loginCsrf }), redirect: 'manual',
+    headers: { cookie: (loginPage.headers.get('set-cookie') ?? '').split(';')[0] },
+  })
 
   // Real Claude Code transcripts (MIT, see test/fixtures/transcripts/real/SOURCES.md), uploaded as the analysts would.
   const fixtures = join(ROOT, 'test', 'fixtures', 'transcripts', 'real')

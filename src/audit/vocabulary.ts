@@ -24,3 +24,14 @@ export function resultClass(result: string): 'success' | 'error' | 'denied' | 'o
   if (result.startsWith('error.')) return 'error'
   return 'other'
 }
+
+/** Why an `auth.login_failed` row was written (its params.reason). */
+export const LOGIN_FAILED_REASONS = [
+  'unknown_user', // no account has this e-mail
+  'wrong_password',
+  'no_password', // the account signs in with tokens only
+  'invalid_token', // token sign-in: unknown, revoked or expired
+  'rate_limited', // too many attempts for the account or the address: 429 with Retry-After
+  'csrf_failed', // the form did not carry the sign-in CSRF token of its pre-session cookie
+] as const
+export type LoginFailedReason = (typeof LOGIN_FAILED_REASONS)[number]

@@ -5,6 +5,8 @@ import { registerRoute, type RouteSpec } from './route.ts'
 import { requestContext } from './plugins/request-context.ts'
 import { auditHook } from './plugins/audit-hook.ts'
 import { errorHandling } from './plugins/errors.ts'
+import { loginCsrfCookies } from './plugins/login-csrf.ts'
+import { pageSecurityHeaders } from './views/page-security.ts'
 import { healthRoutes } from './routes/health.ts'
 import { authRoutes } from './routes/auth.ts'
 import { userRoutes } from './routes/users.ts'
@@ -38,11 +40,17 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: svc.config.logLevel !== 'debug' && svc.config.logLevel !== 'trace' }),
     genReqId: () => '', // correlation ids are ours (X-Correlation-Id), set in requestContext
     routerOptions: { ignoreTrailingSlash: true },
+    // Behind a TLS-terminating proxy (AGNES_TRUST_PROXY): the one hop in front of us tells the scheme and the client
+    // address (X-Forwarded-Proto / -For), so req.protocol marks cookies Secure and req.ip is the client's, for the
+    // audit log and the sign-in limits. One hop only: addresses a client wrote into X-Forwarded-For itself are ignored.
+    trustProxy: svc.config.trustProxy ? (_address: string, hop: number) => hop < 1 : false,
   })
   await app.register(formbody, { bodyLimit: svc.config.bodyLimitBytes })
   requestContext(app, svc)
   auditHook(app, svc)
   errorHandling(app)
+  loginCsrfCookies(app)
+  pageSecurityHeaders(app)
 
   const specs: RouteSpec[] = [
     ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,

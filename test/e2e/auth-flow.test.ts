@@ -14,6 +14,13 @@ after(async () => {
 
 const auditFor = async (correlationId: string) => s.svc.store.audit.find({ correlationId })
 
+/** The sign-in page's pre-session CSRF cookie and the value its forms carry (test/e2e/signin-hardening.test.ts covers them). */
+async function loginForm(): Promise<{ cookie: string; csrf: string }> {
+  const r = await fetch(`${s.url}/login`)
+  const csrf = /name="login_csrf" value="([^"]+)"/.exec(await r.text())![1]
+  return { cookie: r.headers.get('set-cookie')!.split(';')[0], csrf }
+}
+
 test('the bootstrap token is written with mode 0600 and health reports the schema version', async () => {
   const path = join(s.dataDir, 'bootstrap-token')
   assert.equal(statSync(path).mode & 0o777, 0o600)
@@ -104,12 +111,13 @@ test('a token past its expiry gets 401', async () => {
 test('web login with password sets a session cookie; changes need the CSRF token', async () => {
   assert.equal((await call(s.url, 'GET', '/api/admin/users')).status, 401)
   const root = (await s.svc.store.users.list()).find((u) => u.email === 'root@example.com')!
-  const bad = await fetch(`${s.url}/login`, { method: 'POST', body: new URLSearchParams({ email: 'root@example.com', password: 'nope-nope' }), redirect: 'manual', headers: { 'x-correlation-id': 'login-bad' } })
+  const form = await loginForm()
+  const bad = await fetch(`${s.url}/login`, { method: 'POST', body: new URLSearchParams({ email: 'root@example.com', password: 'nope-nope', login_csrf: form.csrf }), redirect: 'manual', headers: { cookie: form.cookie, 'x-correlation-id': 'login-bad' } })
   assert.equal(bad.status, 401)
   assert.match(await bad.text(), /Wrong e-mail or password/)
   assert.equal((await auditFor('login-bad'))[0].action, 'auth.login_failed')
 
-  const ok = await fetch(`${s.url}/login`, { method: 'POST', body: new URLSearchParams({ email: 'root@example.com', password: 'admin-password', next: '/' }), redirect: 'manual', headers: { 'x-correlation-id': 'login-ok' } })
+  const ok = await fetch(`${s.url}/login`, { method: 'POST', body: new URLSearchParams({ email: 'root@example.com', password: 'admin-password', next: '/', login_csrf: form.csrf }), redirect: 'manual', headers: { cookie: form.cookie, 'x-correlation-id': 'login-ok' } })
   assert.equal(ok.status, 303)
   const cookie = ok.headers.get('set-cookie')!
   assert.match(cookie, /agnes_session=.+; Path=\/; HttpOnly; SameSite=Lax/)
@@ -137,10 +145,11 @@ test('token login through the form sets the session cookie; a bad token does not
   const root = (await s.svc.store.users.list()).find((u) => u.email === 'root@example.com')!
   const { createToken } = await import('../../src/platform/auth/tokens.ts')
   const t = await createToken(s.svc, {}, root.id, { name: 'browser' })
-  const bad = await fetch(`${s.url}/auth/token-login`, { method: 'POST', body: new URLSearchParams({ token: 'agnes_pat_nope' }), redirect: 'manual' })
+  const form = await loginForm()
+  const bad = await fetch(`${s.url}/auth/token-login`, { method: 'POST', body: new URLSearchParams({ token: 'agnes_pat_nope', login_csrf: form.csrf }), redirect: 'manual', headers: { cookie: form.cookie } })
   assert.equal(bad.status, 401)
   assert.equal(bad.headers.get('set-cookie'), null)
-  const ok = await fetch(`${s.url}/auth/token-login`, { method: 'POST', body: new URLSearchParams({ token: t.token }), redirect: 'manual' })
+  const ok = await fetch(`${s.url}/auth/token-login`, { method: 'POST', body: new URLSearchParams({ token: t.token, login_csrf: form.csrf }), redirect: 'manual', headers: { cookie: form.cookie } })
   assert.equal(ok.status, 303)
   const jar = ok.headers.get('set-cookie')!.split(';')[0]
   const me = await call(s.url, 'GET', '/api/me', { headers: { cookie: jar } })

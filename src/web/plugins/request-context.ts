@@ -9,6 +9,13 @@ import { readCookie } from './cookies.ts'
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/
 
+/**
+ * The sign-in forms. Who signs in is decided by the credentials in the form, not by a session the browser may
+ * already hold, so these ignore the session cookie (and its CSRF token): they are protected by the sign-in CSRF
+ * cookie instead (plugins/login-csrf.ts).
+ */
+const SIGN_IN_ROUTES = new Set(['POST /login', 'POST /auth/token-login'])
+
 /** PAT callers are told apart by User-Agent: the Agnes CLI, an AI agent acting for a user, or any other API client. */
 export function clientKindForToken(userAgent: string | undefined): ClientKind {
   const ua = userAgent ?? ''
@@ -53,7 +60,7 @@ async function resolveActor(svc: Services, req: FastifyRequest): Promise<Actor |
     return { user: found.user, via: 'token', tokenId: found.token.id, clientKind: clientKindForToken(req.headers['user-agent']) }
   }
   const cookie = readCookie(req.headers.cookie, SESSION_COOKIE)
-  if (cookie) {
+  if (cookie && !SIGN_IN_ROUTES.has(`${req.method} ${req.routeOptions.url}`)) {
     const s = await resolveWebSession(svc.store, cookie)
     if (!s) return null
     req.csrfToken = s.csrf

@@ -2,25 +2,48 @@ import { z } from 'zod'
 import { defineRoute } from '../route.ts'
 import { email, displayName, password, noQuery } from './schemas.ts'
 import { bootstrapAdmin } from '../../platform/auth/bootstrap.ts'
-import { verifyPassword } from '../../platform/auth/passwords.ts'
-import { authenticateToken } from '../../platform/auth/tokens.ts'
+import { LoginRefused, noteLoginFailed, passwordSignIn, tokenSignIn } from '../../platform/auth/login.ts'
 import { endWebSession, startWebSession, SESSION_COOKIE } from '../../platform/auth/web-sessions.ts'
 import { getUser } from '../../platform/users/index.ts'
 import { sessionCookie, readCookie } from '../plugins/cookies.ts'
+import { loginCsrfToken, loginCsrfValid } from '../plugins/login-csrf.ts'
 import { renderLoginPage } from '../views/login-page.ts'
-import type { FastifyReply } from 'fastify'
-import type { Services } from '../../services.ts'
+import { safeNext } from '../safe-next.ts'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { AuditNote, Services } from '../../services.ts'
 import { clientKindForToken } from '../plugins/request-context.ts'
 
-const safeNext = (n: unknown) => (typeof n === 'string' && n.startsWith('/') && !n.startsWith('//') ? n : '/')
-
-async function signIn(svc: Services, reply: FastifyReply, userId: string, next: string, secure: boolean) {
+/** Starts the browser session (ending the one the browser had, if any) and sends the browser on to `next`. */
+async function signIn(svc: Services, req: FastifyRequest, reply: FastifyReply, userId: string, next: unknown) {
+  const previous = readCookie(req.headers.cookie, SESSION_COOKIE)
+  if (previous) await endWebSession(svc.store, previous)
   const s = await startWebSession(svc.store, userId)
-  reply.header('set-cookie', sessionCookie(SESSION_COOKIE, s.cookie, s.expiresAt, secure))
-  return reply.redirect(next, 303)
+  reply.header('set-cookie', sessionCookie(SESSION_COOKIE, s.cookie, s.expiresAt, req.protocol === 'https'))
+  return reply.redirect(safeNext(next), 303)
 }
 
-const loginForm = z.object({ email: z.string().max(254).default(''), password: z.string().max(200).default(''), next: z.string().max(2000).optional() })
+/** A sign-in form must carry the value of the browser's pre-session CSRF cookie (login CSRF). */
+function requireLoginCsrf(req: FastifyRequest, sent: string | undefined): void {
+  if (!loginCsrfValid(req, sent)) {
+    throw new LoginRefused(403, 'This sign-in form has expired or was not sent from this site. Sign in again below.', 'csrf_failed')
+  }
+}
+
+/** Answers a refused sign-in with the form again (its status, its message, Retry-After when throttled), audited as auth.login_failed. */
+function refuse(req: FastifyRequest, reply: FastifyReply, note: AuditNote, e: LoginRefused, form: { email?: string; next?: string }) {
+  noteLoginFailed(note, e)
+  if (e.retryAfterS !== null) reply.header('retry-after', String(Math.max(1, e.retryAfterS)))
+  return reply
+    .code(e.status)
+    .header('cache-control', 'no-store')
+    .type('text/html; charset=utf-8')
+    .send(renderLoginPage({ error: e.message, email: form.email, next: form.next, csrf: loginCsrfToken(req) }))
+}
+
+const loginCsrf = z.string().max(100).optional().describe("the sign-in page's CSRF value (its pre-session cookie holds the same)")
+const loginForm = z.object({
+  email: z.string().max(254).default(''), password: z.string().max(200).default(''), next: z.string().max(2000).optional(), login_csrf: loginCsrf,
+})
 
 export const authRoutes = [
   defineRoute({
@@ -37,44 +60,47 @@ export const authRoutes = [
   }),
   defineRoute({
     method: 'GET', url: '/login', auth: 'public', action: null, tag: 'pages', kind: 'page',
-    summary: 'Sign-in page (e-mail and password, or a personal access token).',
+    summary: 'Sign-in page (e-mail and password, or a personal access token); sets the pre-session CSRF cookie its forms need.',
     query: z.object({ next: z.string().max(2000).optional() }).passthrough(),
-    handler: async ({ reply, query }) => reply.type('text/html; charset=utf-8').send(renderLoginPage({ next: query.next })),
+    handler: async ({ reply, query, req }) =>
+      reply.header('cache-control', 'no-store').type('text/html; charset=utf-8').send(renderLoginPage({ next: query.next, csrf: loginCsrfToken(req) })),
   }),
   defineRoute({
     method: 'POST', url: '/login', auth: 'public', action: 'auth.login', tag: 'auth', kind: 'page',
-    summary: 'Form sign-in with e-mail and password; sets the session cookie.',
+    summary:
+      'Form sign-in with e-mail and password; sets the session cookie. Needs the sign-in page\'s `login_csrf` (403 without it); ' +
+      'too many attempts for the account or the address answer 429 with Retry-After.',
     body: loginForm,
     handler: async ({ svc, note, body, reply, req }) => {
-      const user = body.email ? await svc.store.users.byEmail(body.email) : undefined
-      note.params = { email: body.email }
-      if (!user || !(await verifyPassword(body.password, user.password_hash))) {
-        // Recorded under its own action so failed sign-ins can be filtered without reading results.
-        note.result = 'denied'
-        note.action = 'auth.login_failed'
-        return reply.code(401).type('text/html; charset=utf-8').send(renderLoginPage({ error: 'Wrong e-mail or password.', email: body.email, next: body.next }))
+      note.params = { email: body.email.trim() }
+      try {
+        requireLoginCsrf(req, body.login_csrf)
+        const user = await passwordSignIn(svc, note, { email: body.email, password: body.password, address: req.ip })
+        req.actor = { user, via: 'session', clientKind: 'web' }
+        return await signIn(svc, req, reply, user.id, body.next)
+      } catch (e) {
+        if (e instanceof LoginRefused) return refuse(req, reply, note, e, { email: body.email, next: body.next })
+        throw e
       }
-      note.resource = `user:${user.id}`
-      req.actor = { user, via: 'session', clientKind: 'web' }
-      return signIn(svc, reply, user.id, safeNext(body.next), req.protocol === 'https')
     },
   }),
   defineRoute({
     method: 'POST', url: '/auth/token-login', auth: 'public', action: 'auth.login', tag: 'auth', kind: 'page',
-    summary: 'Form sign-in with a personal access token (form field `token`); sets the session cookie.',
-    body: z.object({ token: z.string().max(200).default(''), next: z.string().max(2000).optional() }),
+    summary:
+      'Form sign-in with a personal access token (form field `token`); sets the session cookie. Needs the sign-in page\'s ' +
+      '`login_csrf` (403 without it); too many attempts from the address answer 429 with Retry-After.',
+    body: z.object({ token: z.string().max(200).default(''), next: z.string().max(2000).optional(), login_csrf: loginCsrf }),
     handler: async ({ svc, note, body, reply, req }) => {
-      const found = body.token ? await authenticateToken(svc.store, body.token.trim()) : null
       note.params = { method: 'token' }
-      if (!found) {
-        note.result = 'denied'
-        note.action = 'auth.login_failed'
-        return reply.code(401).type('text/html; charset=utf-8').send(renderLoginPage({ error: 'That token is not valid (unknown, revoked or expired).', next: body.next }))
+      try {
+        requireLoginCsrf(req, body.login_csrf)
+        const user = await tokenSignIn(svc, note, { token: body.token, address: req.ip })
+        req.actor = { user, via: 'session', clientKind: 'web' }
+        return await signIn(svc, req, reply, user.id, body.next)
+      } catch (e) {
+        if (e instanceof LoginRefused) return refuse(req, reply, note, e, { next: body.next })
+        throw e
       }
-      note.resource = `user:${found.user.id}`
-      note.params.token_id = found.token.id
-      req.actor = { user: found.user, via: 'session', clientKind: 'web' }
-      return signIn(svc, reply, found.user.id, safeNext(body.next), req.protocol === 'https')
     },
   }),
   defineRoute({

@@ -7,32 +7,18 @@
 // - Every quantifier runs over a class that cannot overlap what follows it, or is bounded, so a multi-megabyte
 //   line of base64 image data is scanned in linear time.
 // - A named group `secret…` marks the part that is replaced; without one the whole match is replaced.
+import { PROVIDER_RULES } from './providers.ts'
+import { END, rule, START, type RedactionRule } from './rule.ts'
 import {
-  hasDigitsAndLetters, hasSecretShape, isLowEntropy, isOrdinaryValue, isPlaceholder, isRandomToken, isSecretKey,
+  hasDigitsAndLetters, hasSecretShape, isLowEntropy, isOrdinaryValue, isPlaceholder, isRandomToken, isSecretKey, isWordy,
+  shannonEntropy,
 } from './values.ts'
 
-/** One kind of secret: how to find it and how to tell a real one from look-alikes. */
-export interface RedactionRule {
-  /** Name used in `[REDACTED:<kind>]` and in the per-kind counts. */
-  kind: string
-  /** Cheap pre-test; the pattern only runs on text where this matches. */
-  hint: RegExp
-  /** Global pattern with indices (`gd`). */
-  pattern: RegExp
-  /** Final say on a match, given the text to be replaced and the match's named groups. */
-  accept?: (secret: string, groups: Record<string, string | undefined>) => boolean
-}
+export type { RedactionRule } from './rule.ts'
 
-// Start of a token: not inside a longer word, except right after a JSON escape such as \n.
-const START = String.raw`(?:(?<=\\[nrt])|(?<![A-Za-z0-9_-]))`
-const END = String.raw`(?![A-Za-z0-9_-])`
 // PEM body: base64 lines, header lines and line breaks, real or JSON-escaped (\n, or \\n when escaped twice).
 const PEM_BREAK = String.raw`(?:\\+[nrt]|\s)`
 const PEM_LABEL = String.raw`(?<label>(?:[A-Z0-9]+ )*)PRIVATE KEY(?<block> BLOCK)?`
-
-function rule(kind: string, hint: RegExp, source: string, flags = '', accept?: RedactionRule['accept']): RedactionRule {
-  return { kind, hint, pattern: new RegExp(source, `gd${flags}`), accept }
-}
 
 /** Enough base64 in a PEM body to be key material rather than a `...` placeholder. */
 function hasKeyMaterial(body: string): boolean {
@@ -45,6 +31,22 @@ function isCode(value: string, followedByCall: boolean): boolean {
 }
 
 const PLACEHOLDER_PASSWORDS = /^(?:password|passwd|pass|pwd|secret|token|pat)$/i
+
+/** A password that stands in for one (`${PGPASSWORD}`, `<pass>`, `password`); a leading `@` or `%40` is kept as data. */
+function isPlaceholderPassword(value: string): boolean {
+  const core = value.replace(/^(?:@|%[0-9A-Fa-f]{2})+/, '')
+  return core !== '' && (isPlaceholder(core) || PLACEHOLDER_PASSWORDS.test(core))
+}
+
+/** Where an AWS secret key may sit: an access key id (raw or redacted) or the word aws nearby. */
+const AWS_CONTEXT = /(?:(?<=\\[nrt])|(?<![A-Za-z]))[Aa][Ww][Ss]|A[KS]IA[0-9A-Z]{16}/
+
+/** The rest of one shell command before an option: bounded, and never past a separator or a line break. */
+const COMMAND_REST = String.raw`[^\r\n|;&]{0,300}?`
+/** An unquoted value ends at whitespace, quotes and the shell's separators, so `-pS3cret; ls` keeps its `;`. */
+const BARE_VALUE = String.raw`[^\s"'\x60\\;|&()<>]{1,200}`
+/** An option's value: quoted (spaces allowed, JSON-escaped quotes too) or bare. */
+const CLI_VALUE = String.raw`(?:\\*["'](?<secretQuoted>[^"'\\\r\n]{1,200})|(?<secretBare>${BARE_VALUE}))`
 
 /** All rules, in the order they are applied. */
 export const RULES: readonly RedactionRule[] = [
@@ -59,20 +61,41 @@ export const RULES: readonly RedactionRule[] = [
   rule('agnes_token', /agnes_pat_/, String.raw`${START}agnes_pat_[A-Za-z0-9_-]{43}${END}`),
   rule('anthropic_key', /sk-ant-/, String.raw`${START}sk-ant-[A-Za-z0-9_-]{20,}${END}`, '', isRandomToken),
   rule('openai_key', /sk-/, String.raw`${START}sk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}${END}`, '', isRandomToken),
-  rule('stripe_key', /k_live_/, String.raw`${START}[sr]k_live_[A-Za-z0-9]{16,}${END}`, '', (s) => !isLowEntropy(s.slice(8))),
   rule('github_token', /gh[pousr]_|github_pat_/,
     String.raw`${START}(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})${END}`,
     '', (s) => !isLowEntropy(s.slice(s.indexOf('_') + 1))),
-  rule('slack_token', /xox[abposr]-/, String.raw`${START}xox[abposr]-[A-Za-z0-9-]{10,}${END}`, '', (s) => /\d/.test(s)),
+  rule('slack_token', /xox[a-z]-|xapp-/, String.raw`${START}(?:xox[abposre]|xapp)-[A-Za-z0-9-]{10,}${END}`, '', (s) => /\d/.test(s)),
   rule('slack_webhook', /hooks\.slack\.com/,
     String.raw`hooks\.slack\.com/services/(?<secret>T[A-Z0-9]{6,}/B[A-Z0-9]{6,}/[A-Za-z0-9]{16,})`),
   rule('aws_access_key', /A[KS]IA/, String.raw`${START}(?:AKIA|ASIA)[0-9A-Z]{16}${END}`, '', (s) => !isLowEntropy(s.slice(4))),
+  // An AWS secret access key has no prefix: 40 base64 characters, which plenty of ordinary values also are. It is
+  // taken as a secret only next to what names it: an access key id (AKIA…/ASIA…, or one already redacted) or the
+  // word aws, within 200 characters, as in a credentials CSV, a table row or `aws configure` output.
+  rule('aws_secret_key', /A[KS]IA|aws/i,
+    String.raw`(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/=]))(?<secret>[A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])`, '',
+    (s) => isRandomToken(s) && shannonEntropy(s) >= 4 && !isWordy(s) && !isPlaceholder(s),
+    { pattern: AWS_CONTEXT, within: 200 }),
   rule('google_api_key', /AIza/, String.raw`${START}AIza[0-9A-Za-z_-]{35}${END}`),
+  ...PROVIDER_RULES,
   // scheme://user:password@host keeps the user and host. The scheme is bounded rather than anchored with a
   // look-behind, so after an escape like \n it simply starts with the `n`; only the password is replaced anyway.
+  // The password may hold an unencoded `@`, `:` or `#`: it runs to the last `@` before the path or query.
   rule('url_password', /:\/\//,
-    String.raw`[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/?#@"'\\]{0,100}:(?<secret>[^\s/?#@"'\\]{3,200})@(?=[A-Za-z0-9\[])`,
-    '', (s) => !isPlaceholder(s) && !PLACEHOLDER_PASSWORDS.test(s)),
+    String.raw`[A-Za-z][A-Za-z0-9+.-]{0,20}://[^\s:/?#"'\\]{0,100}:(?<secret>[^\s/?"'\\]{3,200})@(?=[A-Za-z0-9\[])`,
+    '', (s) => !isPlaceholderPassword(s)),
+  // Passwords on a command line: mysql -pSECRET (attached; `-p` alone prompts), mysql --password=SECRET,
+  // sshpass -p SECRET, redis-cli -a SECRET, curl -u user:SECRET. Only the password is replaced.
+  rule('cli_password', /mysql|mariadb/,
+    String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh|binlog|pump)?|mariadb(?:-dump|-admin)?)(?![A-Za-z0-9_:/.@-])` +
+      String.raw`${COMMAND_REST}[ \t](?:-p|--password=)${CLI_VALUE}`,
+    '', (s) => !isPlaceholderPassword(s) && !/^[0-9]+:[0-9]+/.test(s)),
+  rule('cli_password', /sshpass|redis-cli/,
+    String.raw`\b(?:sshpass${COMMAND_REST}[ \t]-p[ \t]*|redis-cli${COMMAND_REST}[ \t](?:-a|--pass)[ \t]+)${CLI_VALUE}`,
+    '', (s) => !isPlaceholderPassword(s)),
+  rule('cli_password', /curl/,
+    String.raw`\bcurl\b${COMMAND_REST}[ \t](?:-u[ \t]*|--user(?:=|[ \t]+))` +
+      String.raw`(?:\\*["'][^\s:"'\\]{0,100}:(?<secretQuoted>[^"'\\\r\n]{1,200})|[^\s:"'\\]{0,100}:(?<secretBare>${BARE_VALUE}))`,
+    '', (s) => s.length >= 3 && !isPlaceholderPassword(s)),
   rule('basic_auth', /basic/i, String.raw`Authorization["'\\]*:[ \t]*(?:\\*["'])?Basic[ \t]+(?<secret>[A-Za-z0-9+/]{8,}={0,2})`, 'i',
     (s) => !isPlaceholder(s)),
   rule('bearer', /bearer/i, String.raw`${START}(?<auth>Authorization["'\\]*:[ \t]*(?:\\*["'])?)?Bearer[ \t]+(?<secret>[A-Za-z0-9._~+/-]{7,}[A-Za-z0-9_~+/-]=*)`,

@@ -128,7 +128,7 @@ describe('redactSecrets: secret-named assignments', () => {
     ['client_secret = "7sd9F!kq2-LmW"', 'client_secret = "[REDACTED:secret_assignment]"'],
     ['secret: 9f8e7d6c5b4a', 'secret: [REDACTED:secret_assignment]'],
     ['TOKEN=0123456789abcdef', 'TOKEN=[REDACTED:secret_assignment]'],
-    ['mysql --password=Sup3rS3cret! -u root', 'mysql --password=[REDACTED:secret_assignment] -u root'],
+    ['mongosh --password=Sup3rS3cret! -u root', 'mongosh --password=[REDACTED:secret_assignment] -u root'], // mysql's own is cli_password
     ['x-api-key: 3c9f1e2a7b5d4c6e', 'x-api-key: [REDACTED:secret_assignment]'],
     ['SECRET_KEY_BASE=f3a9c0d1e2b4a5968778', 'SECRET_KEY_BASE=[REDACTED:secret_assignment]'],
     ['https://api.example.com/v1?access_token=ab12cd34ef56&page=2', 'https://api.example.com/v1?access_token=[REDACTED:secret_assignment]&page=2'],

@@ -16,7 +16,14 @@ export interface RedactionResult {
 export function redactSecrets(text: string): RedactionResult {
   const kinds: Record<string, number> = {}
   let count = 0
+  let gates: Map<RegExp, boolean> | undefined
   for (const rule of RULES) {
+    if (rule.gate) {
+      gates ??= new Map()
+      let open = gates.get(rule.gate)
+      if (open === undefined) gates.set(rule.gate, (open = rule.gate.test(text)))
+      if (!open) continue
+    }
     if (!rule.hint.test(text)) continue
     const applied = applyRule(text, rule)
     if (applied.count === 0) continue
@@ -37,7 +44,8 @@ function applyRule(text: string, rule: RedactionRule): { text: string; count: nu
   while ((match = pattern.exec(text)) !== null) {
     const [start, end] = secretSpan(match)
     const secret = text.slice(start, end)
-    if ((rule.accept && !rule.accept(secret, match.groups ?? {})) || !isJsonSafeSpan(text, start, end)) {
+    if ((rule.accept && !rule.accept(secret, match.groups ?? {})) || !isJsonSafeSpan(text, start, end) ||
+      (rule.near && !isNear(text, start, end, rule.near))) {
       // A rejected candidate must not hide a real one that overlaps it, e.g. `"key":"DB_PASSWORD=...` where the
       // first match is key -> "DB_PASSWORD=". Look again one character further on.
       pattern.lastIndex = match.index + 1
@@ -49,6 +57,13 @@ function applyRule(text: string, rule: RedactionRule): { text: string; count: nu
     if (match[0].length === 0) pattern.lastIndex++
   }
   return count === 0 ? { text, count } : { text: out + text.slice(copiedUpTo), count }
+}
+
+/** True when `near.pattern` matches within `near.within` characters either side of the span, outside the span itself. */
+function isNear(text: string, start: number, end: number, near: NonNullable<RedactionRule['near']>): boolean {
+  const before = text.slice(Math.max(0, start - near.within), start)
+  const after = text.slice(end, end + near.within)
+  return near.pattern.test(before) || near.pattern.test(after)
 }
 
 /** The part of a match to replace: the first participating `secret…` group, else the whole match. */

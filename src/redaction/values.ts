@@ -67,3 +67,38 @@ export function isSecretKey(key: string): boolean {
   if (SECRET_WORD.test(word)) return true
   return word === 'key' && last > 0 && KEY_QUALIFIERS.has(parts[last - 1])
 }
+
+/** Shannon entropy in bits per character. */
+export function shannonEntropy(value: string): number {
+  const counts = new Map<string, number>()
+  for (const c of value) counts.set(c, (counts.get(c) ?? 0) + 1)
+  let bits = 0
+  for (const n of counts.values()) {
+    const p = n / value.length
+    bits -= p * Math.log2(p)
+  }
+  return bits
+}
+
+/**
+ * True when the random part of a prefixed token looks generated rather than typed: digits and letters, or both
+ * letter cases, enough distinct characters, and no placeholder words (`glpat-your-token-here`, `npm_xxxx…`).
+ */
+export function looksRandom(body: string): boolean {
+  if (isLowEntropy(body) || isPlaceholder(body)) return false
+  return hasDigitsAndLetters(body) || (/[a-z]/.test(body) && /[A-Z]/.test(body))
+}
+
+/**
+ * True when the value reads like words or an identifier (`AwsS3BucketConfigurationProvider1`): more than 40% of
+ * its neighbouring characters are two lower-case letters, against about 17% in random base64.
+ */
+export function isWordy(value: string): boolean {
+  let pairs = 0
+  for (let i = 1; i < value.length; i++) {
+    const a = value.charCodeAt(i - 1)
+    const b = value.charCodeAt(i)
+    if (a >= 0x61 && a <= 0x7a && b >= 0x61 && b <= 0x7a) pairs++
+  }
+  return pairs > 0.4 * (value.length - 1)
+}

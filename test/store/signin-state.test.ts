@@ -64,6 +64,13 @@ describeStores('sign-in state', (h) => {
     const allowed = results.filter((r) => r.allowed)
     assert.equal(allowed.length, POLICY.free, JSON.stringify(results))
     assert.equal((await s.loginThrottle.get('account:burst@example.com'))?.failures, POLICY.free)
+    // Sign-ins clearing the key while others are counted on it: nothing fails.
+    const mixed = await Promise.allSettled([
+      ...Array.from({ length: 6 }, () => s.loginThrottle.take('account:mixed@example.com', POLICY, T0)),
+      ...Array.from({ length: 3 }, () => s.loginThrottle.clear('account:mixed@example.com')),
+      ...Array.from({ length: 3 }, () => s.loginThrottle.giveBack('account:mixed@example.com', T0)),
+    ])
+    assert.deepEqual(mixed.filter((r) => r.status === 'rejected'), [])
   })
 
   test('a deleted user\u2019s username is retired and never offered again', async () => {

@@ -84,9 +84,20 @@ export function loginThrottleRepository(db: Db) {
         if (!isConflictError(e)) throw e
       })
     },
-    /** Forgets a key (an account after its right password). */
+    /**
+     * Forgets a key (an account after its right password). A concurrent attempt on the same key may make DuckDB
+     * report a conflict: retried, and if it still conflicts the count is left as it is (the sign-in stands).
+     */
     async clear(key: string): Promise<void> {
-      await db.run(`DELETE FROM login_throttle WHERE key = $1`, [key])
+      for (let i = 0; i <= CONFLICT_RETRIES; i++) {
+        try {
+          await db.run(`DELETE FROM login_throttle WHERE key = $1`, [key])
+          return
+        } catch (e) {
+          if (!isConflictError(e)) throw e
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * 8 * (i + 1)))
+        }
+      }
     },
     get: (key: string) =>
       db.one<ThrottleRecord>(`SELECT key, failures, last_attempt_ms, blocked_until_ms FROM login_throttle WHERE key = $1`, [key]),

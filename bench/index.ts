@@ -7,6 +7,7 @@ import { benchFailureScan } from './failure-scan.ts'
 import { benchTimeline } from './activity.ts'
 import { mixedLoadFigures } from './mixed-load-bench.ts'
 import { benchWorkers } from './workers.ts'
+import { benchQuery } from './query.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -30,6 +31,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['timeline-10m', () => benchTimeline(10_000_000, 15)],
   ['mixed-load', mixedLoadFigures],
   ['workers-pg', () => benchWorkers()],
+  ['query', () => benchQuery()],
 ]
 
 const fmt = (f: Figure) => (f.unit === 'ratio' ? `${f.value.toFixed(3)}` : f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2))

@@ -40,6 +40,7 @@ export class QueryHostClient {
         this.replace(`a query did not answer within ${request.timeoutMs + WATCHDOG_GRACE_MS} ms`, id)
       }, request.timeoutMs + WATCHDOG_GRACE_MS)
       this.pending.set(id, { resolve, timer })
+      this.holdOpen(true)
       child.send({ ...request, id } satisfies QueryRequest, (err) => {
         if (err) this.settle({ id, ok: false, kind: 'engine_restarted', message: 'the query engine could not be reached; try again' })
       })
@@ -54,6 +55,7 @@ export class QueryHostClient {
     this.failAll('the server is shutting down')
     if (child && child.exitCode === null) {
       await new Promise<void>((resolve) => {
+        child.ref()
         child.once('exit', () => resolve())
         child.kill('SIGTERM')
         setTimeout(() => child.kill('SIGKILL'), 2_000).unref()
@@ -85,10 +87,8 @@ export class QueryHostClient {
       if (!this.closed) this.opts.onRestart?.(`exit ${signal ?? code}`)
     })
     child.on('error', () => {})
-    // The host must not keep the server alive on its own.
-    child.unref()
-    child.channel?.unref()
     this.child = child
+    this.holdOpen(false)
     return child
   }
 
@@ -97,7 +97,21 @@ export class QueryHostClient {
     if (!p) return
     this.pending.delete(reply.id)
     clearTimeout(p.timer)
+    if (this.pending.size === 0) this.holdOpen(false)
     p.resolve(reply)
+  }
+
+  /** An idle host must not keep the server's process alive on its own; one with a query in flight must. */
+  private holdOpen(busy: boolean): void {
+    const child = this.child
+    if (!child) return
+    if (busy) {
+      child.ref()
+      child.channel?.ref()
+    } else {
+      child.unref()
+      child.channel?.unref()
+    }
   }
 
   private failAll(message: string): void {

@@ -59,82 +59,188 @@ async function tablesInPlan(conn: DuckDBConnection, sql: string, fileToTable: Ma
   return [...files].map((f) => fileToTable.get(f)).filter((t): t is string => Boolean(t)).sort()
 }
 
-async function runOne(req: QueryRequest, deadline: number, onConnection: (c: DuckDBConnection) => void): Promise<QueryReply> {
-  const t0 = performance.now()
+/** The host's parser: no tables, no file access, configuration locked. The guard needs nothing more. */
+let parser: Promise<DuckDBInstance> | null = null
+function parserInstance(): Promise<DuckDBInstance> {
+  parser ??= (async () => {
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1', enable_external_access: 'false' })
+    const c = await instance.connect()
+    await c.run('SET lock_configuration = true')
+    c.closeSync()
+    return instance
+  })()
+  return parser
+}
+
+/**
+ * An instance for one set of tables: views over exactly their files and nothing else, file access limited to those
+ * files, configuration locked. Any query that names exactly that set may use it, whoever sends it, because the
+ * caller was found allowed to read every table in it before; nothing a read-only statement does changes it. Kept
+ * for reuse (creating one costs more than a small query), the least recently used closed past MAX_CATALOGUES.
+ */
+interface Catalogue {
+  instance: DuckDBInstance
+  fileToTable: Map<string, string>
+  active: number
+  lastUsed: number
+  /** Taken out of the cache; closed when its last query ends. */
+  retired: boolean
+}
+const MAX_CATALOGUES = 32
+const catalogues = new Map<string, Promise<Catalogue>>()
+
+async function openCatalogue(tables: string[], tableFiles: Record<string, string>, memoryLimitBytes: number): Promise<Catalogue> {
   const instance = await DuckDBInstance.create(':memory:', {
     threads: String(THREADS_PER_QUERY),
-    memory_limit: `${Math.max(16, Math.floor(req.memoryLimitBytes / (1024 * 1024)))}MB`,
+    memory_limit: `${Math.max(16, Math.floor(memoryLimitBytes / (1024 * 1024)))}MB`,
     // Nothing spills to disk: a query that needs more memory than its limit fails instead of filling the disk.
     temp_directory: '',
   })
-  const conn = await instance.connect()
-  onConnection(conn)
+  const c = await instance.connect()
+  const fileToTable = new Map<string, string>()
   try {
-    const check = await checkReadOnlySql(conn, req.sql)
-    if (!check.ok) throw new Refusal('invalid_sql', check.reason)
-    const unknown = check.tables.filter((t) => !(t in req.tableFiles))
-    if (unknown.length) throw new Refusal('unknown_table', `unknown table: ${unknown.join(', ')}`, check.tables)
-    if (req.readable !== 'all') {
-      const readable = new Set(req.readable)
-      const refused = check.tables.filter((t) => !readable.has(t))
-      if (refused.length) throw new Refusal('forbidden', `you may not read: ${refused.join(', ')}`, check.tables)
-    }
-
-    // The catalogue: one view per table the statement names (all readable by now), over its file alone.
-    const fileToTable = new Map<string, string>()
-    for (const table of check.tables) {
-      const file = req.tableFiles[table]
+    for (const table of tables) {
+      const file = tableFiles[table]
       fileToTable.set(file, table)
       try {
-        await conn.run(`CREATE VIEW ${quoteIdent(table)} AS SELECT * FROM read_parquet(${literal(file)})`)
+        await c.run(`CREATE VIEW ${quoteIdent(table)} AS SELECT * FROM read_parquet(${literal(file)})`)
       } catch {
-        throw new Refusal('invalid_sql', `table ${table} has not been synced yet; run a sync first`, check.tables)
+        throw new Refusal('invalid_sql', `table ${table} has not been synced yet; run a sync first`, tables)
       }
     }
     const files = [...fileToTable.keys()].map(literal).join(', ')
-    await conn.run(`SET allowed_paths = [${files}]`)
-    await conn.run('SET allowed_directories = []')
-    await conn.run('SET enable_external_access = false')
-    await conn.run('SET lock_configuration = true')
-    if (Date.now() > deadline) throw new Refusal('timeout', 'timeout')
-
-    const tablesRead = await tablesInPlan(conn, req.sql, fileToTable, check.tables)
-    const result = await conn.stream(req.sql)
-    const columns = result.columnNames().map((name, i) => ({ name, type: result.columnTypes()[i].toString() }))
-    const intCols = columns.map((c) => INTEGER_TYPES.has(c.type))
-    const parts: string[] = []
-    let bytes = 2
-    let truncated = false
-    fetch: for (;;) {
-      const chunk = await result.fetchChunk()
-      if (!chunk || chunk.rowCount === 0) break
-      for (let r = 0; r < chunk.rowCount; r++) {
-        if (parts.length === req.limit) {
-          truncated = true
-          break fetch
-        }
-        const row = chunk.convertRowValues(r, JsonDuckDBValueConverter) as unknown[]
-        for (let i = 0; i < row.length; i++) {
-          if (intCols[i] && typeof row[i] === 'string') {
-            const n = Number(row[i])
-            if (Number.isSafeInteger(n)) row[i] = n
-          }
-        }
-        const json = JSON.stringify(row)
-        bytes += Buffer.byteLength(json) + 1
-        if (bytes > req.maxResultBytes) {
-          throw new Refusal('result_too_large', `the result is larger than ${formatBytes(req.maxResultBytes)} (AGNES_QUERY_MAX_RESULT_MB); select fewer rows or columns, or download the table`)
-        }
-        parts.push(json)
-      }
-    }
-    return {
-      id: req.id, ok: true, columns, rowsJson: `[${parts.join(',')}]`, rowCount: parts.length, truncated, tablesRead,
-      durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
-    }
-  } finally {
-    conn.closeSync()
+    await c.run(`SET allowed_paths = [${files}]`)
+    await c.run('SET allowed_directories = []')
+    await c.run('SET enable_external_access = false')
+    await c.run('SET lock_configuration = true')
+  } catch (e) {
+    c.closeSync()
     instance.closeSync()
+    throw e
+  }
+  c.closeSync()
+  return { instance, fileToTable, active: 0, lastUsed: Date.now(), retired: false }
+}
+
+/** The catalogue for a table set, counted as in use by the caller (who must decrement `active` when done). */
+async function catalogueFor(tables: string[], tableFiles: Record<string, string>, memoryLimitBytes: number): Promise<{ key: string; catalogue: Catalogue }> {
+  const key = JSON.stringify([memoryLimitBytes, ...tables.map((t) => [t, tableFiles[t]])])
+  for (;;) {
+    let pending = catalogues.get(key)
+    if (!pending) {
+      pending = openCatalogue(tables, tableFiles, memoryLimitBytes)
+      catalogues.set(key, pending)
+      pending.catch(() => catalogues.delete(key))
+    }
+    const catalogue = await pending
+    // Retired while we waited (evicted, or its view went stale): it is out of the cache, so the next turn builds one.
+    if (catalogue.retired) continue
+    catalogue.active++
+    catalogue.lastUsed = Date.now()
+    evictIdle()
+    return { key, catalogue }
+  }
+}
+
+/** Closes the least recently used idle catalogues past MAX_CATALOGUES. */
+function evictIdle(): void {
+  if (catalogues.size <= MAX_CATALOGUES) return
+  void Promise.allSettled([...catalogues.entries()].map(async ([key, p]) => ({ key, c: await p }))).then((all) => {
+    const idle = all
+      .flatMap((r) => (r.status === 'fulfilled' && r.value.c.active === 0 && !r.value.c.retired ? [r.value] : []))
+      .sort((a, b) => a.c.lastUsed - b.c.lastUsed)
+    for (const { key, c } of idle.slice(0, Math.max(0, catalogues.size - MAX_CATALOGUES))) {
+      catalogues.delete(key)
+      c.retired = true
+      c.instance.closeSync()
+    }
+  })
+}
+
+function forget(key: string): void {
+  const p = catalogues.get(key)
+  catalogues.delete(key)
+  void p?.then((c) => {
+    c.retired = true
+    if (c.active === 0) c.instance.closeSync()
+  }, () => {})
+}
+
+async function runOne(req: QueryRequest, deadline: number, onConnection: (c: DuckDBConnection) => void, retry = true): Promise<QueryReply> {
+  const t0 = performance.now()
+  const p = await (await parserInstance()).connect()
+  onConnection(p)
+  let check
+  try {
+    check = await checkReadOnlySql(p, req.sql)
+  } finally {
+    p.closeSync()
+  }
+  if (!check.ok) throw new Refusal('invalid_sql', check.reason)
+  const unknown = check.tables.filter((t) => !(t in req.tableFiles))
+  if (unknown.length) throw new Refusal('unknown_table', `unknown table: ${unknown.join(', ')}`, check.tables)
+  if (req.readable !== 'all') {
+    const readable = new Set(req.readable)
+    const refused = check.tables.filter((t) => !readable.has(t))
+    if (refused.length) throw new Refusal('forbidden', `you may not read: ${refused.join(', ')}`, check.tables)
+  }
+  if (Date.now() > deadline) throw new Refusal('timeout', 'timeout')
+
+  // The catalogue: one view per table the statement names (all readable by now), over its file alone.
+  const { key, catalogue } = await catalogueFor(check.tables, req.tableFiles, req.memoryLimitBytes)
+  let conn: DuckDBConnection | null = null
+  try {
+    conn = await catalogue.instance.connect()
+    onConnection(conn)
+    return await execute(req, conn, catalogue.fileToTable, check.tables, t0)
+  } catch (e) {
+    // A table re-synced with other columns no longer matches the view bound to its old shape: build a new one.
+    if (retry && e instanceof Error && /Contents of view were altered/.test(e.message)) {
+      forget(key)
+      return await runOne(req, deadline, onConnection, false)
+    }
+    throw e
+  } finally {
+    conn?.closeSync()
+    catalogue.active--
+    if (catalogue.retired && catalogue.active === 0) catalogue.instance.closeSync()
+  }
+}
+
+async function execute(req: QueryRequest, conn: DuckDBConnection, fileToTable: Map<string, string>, named: string[], t0: number): Promise<QueryReply> {
+  const tablesRead = await tablesInPlan(conn, req.sql, fileToTable, named)
+  const result = await conn.stream(req.sql)
+  const columns = result.columnNames().map((name, i) => ({ name, type: result.columnTypes()[i].toString() }))
+  const intCols = columns.map((c) => INTEGER_TYPES.has(c.type))
+  const parts: string[] = []
+  let bytes = 2
+  let truncated = false
+  fetch: for (;;) {
+    const chunk = await result.fetchChunk()
+    if (!chunk || chunk.rowCount === 0) break
+    for (let r = 0; r < chunk.rowCount; r++) {
+      if (parts.length === req.limit) {
+        truncated = true
+        break fetch
+      }
+      const row = chunk.convertRowValues(r, JsonDuckDBValueConverter) as unknown[]
+      for (let i = 0; i < row.length; i++) {
+        if (intCols[i] && typeof row[i] === 'string') {
+          const n = Number(row[i])
+          if (Number.isSafeInteger(n)) row[i] = n
+        }
+      }
+      const json = JSON.stringify(row)
+      bytes += Buffer.byteLength(json) + 1
+      if (bytes > req.maxResultBytes) {
+        throw new Refusal('result_too_large', `the result is larger than ${formatBytes(req.maxResultBytes)} (AGNES_QUERY_MAX_RESULT_MB); select fewer rows or columns, or download the table`)
+      }
+      parts.push(json)
+    }
+  }
+  return {
+    id: req.id, ok: true, columns, rowsJson: `[${parts.join(',')}]`, rowCount: parts.length, truncated, tablesRead,
+    durationMs: Math.round((performance.now() - t0) * 1000) / 1000,
   }
 }
 

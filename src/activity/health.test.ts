@@ -49,7 +49,7 @@ test('sync_24h: green without failures, yellow above 95 % ok, red at or below, y
   assert.equal(field(inputs({ sync24h: { ok: 0, failed: 1 } }), 'sync_24h').color, 'red')
   const none = field(inputs({ sync24h: { ok: 0, failed: 0 } }), 'sync_24h')
   assert.deepEqual([none.color, none.value], ['yellow', 'no runs'])
-  assert.deepEqual(field(inputs({ sync24h: { ok: 1, failed: 1 } }), 'sync_24h').click_filter, { action_in: 'sync.trigger,run_sync_due', result_class: 'error' })
+  assert.deepEqual(field(inputs({ sync24h: { ok: 1, failed: 1 } }), 'sync_24h').click_filter, { action_in: 'sync.run', result_class: 'error' })
 })
 
 test('active_users_today counts people since UTC midnight and links to that window', () => {

@@ -58,7 +58,9 @@ export function syncField(i: HealthInputs): HealthField {
   return {
     key: 'sync_24h', label: 'Syncs (24 h)', raw: { ok, failed }, color,
     value: total === 0 ? 'no runs' : `${ok} ok, ${failed} failed`,
-    click_filter: failed > 0 ? { action_in: 'sync.trigger,run_sync_due', result_class: 'error' } : { action_in: 'sync.trigger,run_sync_due' },
+    // Each table's run is its own sync.run audit row (the trigger succeeds even when a table then fails), so the
+    // failing card leads to the failed runs themselves.
+    click_filter: failed > 0 ? { action_in: 'sync.run', result_class: 'error' } : { action_in: 'sync.run' },
   }
 }
 

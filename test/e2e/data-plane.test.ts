@@ -49,10 +49,11 @@ test('register → sync → poll → query → download → scripts, each step w
   assert.equal(job.status, 'done')
   assert.equal(job.tables.length, 1)
   assert.deepEqual([job.tables[0].table_id, job.tables[0].status, job.tables[0].rows], ['orders', 'success', 3])
-  const syncRows = await audit('dp-sync')
-  assert.equal(syncRows.length, 1)
-  assert.deepEqual([syncRows[0].action, syncRows[0].resource, syncRows[0].result], ['sync.trigger', 'table:orders', 'success'])
-  assert.equal(syncRows[0].params?.job_id, trig.body.job_id)
+  // The trigger's row, and the table's run as a row of its own in the same operation (same correlation id).
+  const syncRows = (await audit('dp-sync')).sort((a, b) => a.action.localeCompare(b.action))
+  assert.deepEqual(syncRows.map((r) => [r.action, r.resource, r.result]), [['sync.run', 'table:orders', 'success'], ['sync.trigger', 'table:orders', 'success']])
+  assert.equal(syncRows[1].params?.job_id, trig.body.job_id)
+  assert.deepEqual([syncRows[0].params?.job_id, syncRows[0].params?.rows], [trig.body.job_id, 3])
   const history = await s.svc.store.tables.historyForJob(trig.body.job_id)
   assert.equal(history.length, 1)
   assert.deepEqual([history[0].table_id, history[0].rows, history[0].status, history[0].error], ['orders', 3, 'success', null])
@@ -195,6 +196,18 @@ test('a missing or malformed source gives an error row with a readable message, 
   assert.ok(byId.broken.error.length > 10)
   assert.equal(byId.orders.status, 'success', 'one bad table does not stop the others')
   assert.equal((await call(s.url, 'GET', '/api/health')).status, 200)
+
+  // The trigger succeeded, but the red Syncs card must lead to evidence: each failed table run is an audit row.
+  const health = await call(s.url, 'GET', '/api/admin/activity/health', { token: admin.token })
+  const card = health.body.fields.find((f: { key: string }) => f.key === 'sync_24h')
+  assert.notEqual(card.color, 'green')
+  const evidence = await call(s.url, 'GET', `/api/admin/activity/timeline?${new URLSearchParams(card.click_filter)}`, { token: admin.token })
+  assert.equal(evidence.status, 200, evidence.text)
+  const failedRuns = evidence.body.rows.filter((r: { params: { job_id?: string } }) => r.params.job_id === trig.body.job_id)
+  assert.deepEqual(failedRuns.map((r: { resource: string; result: string }) => [r.resource, r.result]).sort(), [['table:broken', 'error.sync_failed'], ['table:missing', 'error.sync_failed']])
+  // A filter on one table finds its runs even when the trigger named several tables.
+  const byTable = await call(s.url, 'GET', '/api/admin/activity/timeline?resource=table:missing', { token: admin.token })
+  assert.ok(byTable.body.rows.some((r: { action: string }) => r.action === 'sync.run'), byTable.text.slice(0, 300))
 })
 
 test('a second trigger for a table that is syncing is a 409 audited as error.in_progress', async () => {

@@ -26,8 +26,13 @@ async function inDependencyOrder(svc: Pick<Services, 'analytics'>, tables: DataT
   return out
 }
 
-/** Runs one table's sync and records its sync_history row. Never throws: failures become an error row. */
-export async function syncTable(svc: Pick<Services, 'config' | 'store' | 'analytics' | 'log'>, table: DataTableRecord, jobId: string | null): Promise<SyncHistoryRecord> {
+/**
+ * Runs one table's sync, records its sync_history row and its own `sync.run` audit row (resource `table:<id>`,
+ * `error.sync_failed` when it fails), so the timeline shows each table's run and a filter on the table finds it.
+ * Never throws: failures become an error row.
+ */
+export async function syncTable(svc: Pick<Services, 'config' | 'store' | 'analytics' | 'log' | 'audit'>, table: DataTableRecord, job: SyncJobRecord, actor: Actor): Promise<SyncHistoryRecord> {
+  const jobId = job.id
   const t0 = performance.now()
   let rows: number | null = null
   let error: string | null = null
@@ -54,6 +59,17 @@ export async function syncTable(svc: Pick<Services, 'config' | 'store' | 'analyt
     error,
   }
   const id = await svc.store.tables.insertHistory(rec)
+  await svc.audit.record({
+    action: 'sync.run',
+    result: error ? 'error.sync_failed' : 'success',
+    user_id: actor.user?.id ?? null,
+    user_email: actor.user?.email ?? null,
+    resource: `table:${table.id}`,
+    params: { job_id: jobId, source_kind: table.source.kind, rows: rec.rows, error, sync_history_id: id },
+    duration_ms: rec.duration_ms,
+    client_kind: actor.clientKind,
+    correlation_id: job.correlation_id ?? job.id,
+  })
   return { id, ...rec }
 }
 
@@ -73,13 +89,13 @@ async function leaseAll(svc: Pick<Services, 'store'>, tableIds: string[], holder
   return []
 }
 
-async function runJob(svc: Services, job: SyncJobRecord, tables: DataTableRecord[]): Promise<SyncHistoryRecord[]> {
+async function runJob(svc: Services, job: SyncJobRecord, tables: DataTableRecord[], actor: Actor): Promise<SyncHistoryRecord[]> {
   await svc.store.tables.setJobStatus(job.id, 'running', new Date().toISOString())
   const results: SyncHistoryRecord[] = []
   try {
     for (const t of await inDependencyOrder(svc, tables)) {
       try {
-        results.push(await syncTable(svc, t, job.id))
+        results.push(await syncTable(svc, t, job, actor))
       } finally {
         await svc.store.locks.release(lockName(t.id), job.id)
       }
@@ -138,7 +154,7 @@ export async function startSync(
   await svc.store.tables.insertJob(job)
   note.params = { tables: job.tables, job_id: jobId }
   // The job continues after the response; DuckDB works on its own threads, so the event loop stays free.
-  const done = runJob(svc, job, tables)
+  const done = runJob(svc, job, tables, actor)
   return { job, done }
 }
 
@@ -193,7 +209,7 @@ export async function syncDue(svc: Services, actor: Actor): Promise<{ synced: st
     correlation_id: null, created_at: new Date().toISOString(), started_at: null, finished_at: null, error: null,
   }
   await svc.store.tables.insertJob(job)
-  const results = await runJob(svc, job, free)
+  const results = await runJob(svc, job, free, actor)
   return {
     job_id: jobId,
     synced: results.filter((r) => r.status === 'success').map((r) => r.table_id),

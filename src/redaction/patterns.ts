@@ -10,7 +10,7 @@
 import { PROVIDER_RULES } from './providers.ts'
 import { END, rule, START, type RedactionRule } from './rule.ts'
 import {
-  hasDigitsAndLetters, hasSecretShape, isLowEntropy, isOrdinaryValue, isPlaceholder, isRandomToken, isSecretKey, isWordy,
+  hasDigitsAndLetters, hasPlaceholderWord, hasSecretShape, isLowEntropy, isOrdinaryValue, isPlaceholder, isRandomToken, isSecretKey, isWordy,
   shannonEntropy,
 } from './values.ts'
 
@@ -73,7 +73,7 @@ export const RULES: readonly RedactionRule[] = [
   // word aws, within 200 characters, as in a credentials CSV, a table row or `aws configure` output.
   rule('aws_secret_key', /A[KS]IA|aws/i,
     String.raw`(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/=]))(?<secret>[A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])`, '',
-    (s) => isRandomToken(s) && shannonEntropy(s) >= 4 && !isWordy(s) && !isPlaceholder(s),
+    (s) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9+/]/.test(s) && shannonEntropy(s) >= 4 && !isWordy(s) && !hasPlaceholderWord(s),
     { pattern: AWS_CONTEXT, within: 200 }),
   rule('google_api_key', /AIza/, String.raw`${START}AIza[0-9A-Za-z_-]{35}${END}`),
   ...PROVIDER_RULES,

@@ -12,12 +12,16 @@ export const B64 = ALNUM + '+/'
 
 /** A deterministic generator of random-looking strings. */
 export function fakeSecrets(seed = 42) {
+  // mulberry32: small, and random enough that generated keys look like real ones (no short cycles).
+  const next = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
   const pick = (alphabet: string, length: number): string => {
     let out = ''
-    for (let i = 0; i < length; i++) {
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      out += alphabet[(seed >> 8) % alphabet.length]
-    }
+    for (let i = 0; i < length; i++) out += alphabet[Math.floor(next() * alphabet.length)]
     return out
   }
   return {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { NewAuditRow, Store } from '../store/index.ts'
-import { capParams } from './caps.ts'
+import { capParams, redactAuditString } from './caps.ts'
 import { AuditFailureLog } from './failure-log.ts'
 import { AuditSpool } from './spool.ts'
 import { isAuditAction, isAuditResult, isClientKind } from './vocabulary.ts'
@@ -57,6 +57,8 @@ export class AuditWriter {
     if (!isAuditAction(entry.action)) throw new Error(`audit: action outside the vocabulary: ${entry.action}`)
     if (!isAuditResult(entry.result)) throw new Error(`audit: result outside the vocabulary: ${entry.result}`)
     if (!isClientKind(entry.client_kind)) throw new Error(`audit: unknown client_kind: ${entry.client_kind}`)
+    // The one place every audit row is built: strings that callers fill in are redacted and capped here, so no
+    // route or job can store a secret by forgetting to (user_email and client_ip are validated upstream).
     const row: NewAuditRow = {
       timestamp: entry.timestamp ?? new Date().toISOString(),
       user_id: entry.user_id ?? null,
@@ -69,7 +71,7 @@ export class AuditWriter {
       duration_ms: entry.duration_ms === undefined || entry.duration_ms === null ? null : Math.round(entry.duration_ms * 1000) / 1000,
       client_ip: entry.client_ip ?? null,
       client_kind: entry.client_kind,
-      correlation_id: entry.correlation_id,
+      correlation_id: redactAuditString(entry.correlation_id),
     }
     return new Promise((done) => {
       this.queue.push({ row, done })

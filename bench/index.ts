@@ -4,6 +4,7 @@ import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
 import { benchFailureScan } from './failure-scan.ts'
+import { benchRedaction } from './redaction.ts'
 import { benchTimeline } from './activity.ts'
 import { mixedLoadFigures } from './mixed-load-bench.ts'
 import { benchWorkers } from './workers.ts'
@@ -26,6 +27,7 @@ const only = process.argv.slice(2)
 const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audit-writer', () => benchAuditWriter()],
   ['audited-endpoint', () => benchAuditedEndpoint()],
+  ['redaction', () => benchRedaction()],
   ['failure-scan', failureScanFigures],
   ['timeline-1m', () => benchTimeline(1_000_000)],
   ['timeline-10m', () => benchTimeline(10_000_000, 15)],

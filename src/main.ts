@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Config } from './config.ts'
 import type { Logger } from 'pino'
 import { createLogger } from './logger.ts'
@@ -39,6 +41,10 @@ export async function startServer(
   const announce = opts.announce ?? ((line: string) => process.stdout.write(line + '\n'))
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
+  // The default source folder is part of a fresh instance: without it a new install starts yellow with nowhere to
+  // put files. A folder the operator named is left alone, so a typo shows in the health pulse instead.
+  const defaultSources = join(config.dataDir, 'sources')
+  if (config.sourceDirs.includes(defaultSources)) mkdirSync(defaultSources, { recursive: true })
   const analytics = await openAnalytics({
     dataDir: config.dataDir,
     sourceDirs: config.sourceDirs,

@@ -42,6 +42,11 @@ test('bootstrap → user → token → use → revoke → 401, each step audited
   assert.equal(existsSync(join(s.dataDir, 'bootstrap-token')), false, 'the bootstrap secret is removed once used')
   const again = await call(s.url, 'POST', '/api/auth/bootstrap', { body: { token: 'whatever', email: 'b@example.com' } })
   assert.equal(again.status, 409)
+  // The README's curl reads the secret's file, which is gone now: it sends "" and must hear why, not a bare 400.
+  const readmeAgain = await call(s.url, 'POST', '/api/auth/bootstrap', { body: { token: '', email: 'b@example.com' } })
+  assert.equal(readmeAgain.status, 409)
+  assert.equal(readmeAgain.body.error.code, 'already_bootstrapped')
+  assert.match(readmeAgain.body.error.message, /an admin already exists.*sign in at \/login/)
 
   const created = await call(s.url, 'POST', '/api/admin/users', {
     token: admin.token, body: { email: 'Ana@Example.com', name: 'Ana' }, headers: { 'x-correlation-id': 'step-create', 'user-agent': 'agnes-cli/0.1.0' },
@@ -213,4 +218,18 @@ test('an admin cannot remove the last admin', async () => {
   const selfDelete = await call(s.url, 'DELETE', `/api/admin/users/${root.id}`, { token })
   assert.equal(selfDelete.status, 400)
   assert.ok(await s.svc.store.users.byId(root.id))
+})
+
+test('a fresh install creates its default source folder, so it is not flagged as missing', async () => {
+  const fresh = await startTestServer()
+  try {
+    assert.ok(existsSync(join(fresh.dataDir, 'sources')))
+    const admin = await fresh.bootstrap()
+    const health = await call(fresh.url, 'GET', '/api/admin/activity/health', { token: admin.token })
+    const diagnose = health.body.fields.find((f: { key: string }) => f.key === 'diagnose_warnings')
+    // (Test servers run with the scheduler off, which is a warning of its own.)
+    assert.deepEqual(diagnose.raw.filter((w: string) => /source folder/.test(w)), [])
+  } finally {
+    await fresh.close()
+  }
 })

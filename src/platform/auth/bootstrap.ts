@@ -48,7 +48,7 @@ export async function bootstrapAdmin(
   input: { token: string; email: string; name?: string | null; password?: string | null },
 ): Promise<{ user: PublicUser; token: string }> {
   note.params = { email: input.email }
-  if ((await svc.store.users.countAdmins()) > 0) throw conflict('an admin already exists; bootstrap is closed', 'already_bootstrapped')
+  if ((await svc.store.users.countAdmins()) > 0) throw conflict('an admin already exists, so bootstrap is closed: sign in at /login, or ask an admin for an account', 'already_bootstrapped')
   const expected = currentBootstrapToken(svc.config)
   if (!expected || !safeEqual(input.token, expected)) throw forbidden('the bootstrap token is wrong')
   const user = await createUser(svc, note, { email: input.email, name: input.name, is_admin: true, password: input.password })

@@ -50,7 +50,8 @@ export const authRoutes = [
     method: 'POST', url: '/api/auth/bootstrap', auth: 'public', action: 'auth.bootstrap', tag: 'auth', status: 201,
     summary: 'Create the first admin with the bootstrap token (written to $AGNES_DATA_DIR/bootstrap-token at first start).',
     query: noQuery,
-    body: z.strictObject({ token: z.string().min(1).max(200), email, name: displayName.optional(), password: password.optional() }),
+    // The token may be empty: once an admin exists its file is gone, and `$(cat …)` sends ""; that caller must hear 409.
+    body: z.strictObject({ token: z.string().max(200), email, name: displayName.optional(), password: password.optional() }),
     handler: async ({ svc, note, body, req }) => {
       const out = await bootstrapAdmin(svc, note, body)
       // The new admin is the actor of their own bootstrap row.

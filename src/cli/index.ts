@@ -11,7 +11,7 @@ import { listFindings, listSessions, sessionTableRows, showSession } from './com
 import { sync } from './commands/sync.ts'
 import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
-import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS } from './commands/admin-activity.ts'
+import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS, TIMELINE_FILTER_HELP } from './commands/admin-activity.ts'
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
 import { myReportRows, myReports } from './commands/reports.ts'
@@ -32,6 +32,12 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .showSuggestionAfterError()
     .exitOverride()
+
+  const positiveInt = (flag: string) => (v: string) => {
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} takes a whole number above 0`, 2)
+    return n
+  }
 
   program
     .command('serve')
@@ -74,11 +80,7 @@ export function buildProgram(): Command {
     .command('query')
     .description('run a read-only SQL query over the tables you may read')
     .argument('<sql>', 'one SELECT statement')
-    .option('--limit <n>', 'at most this many rows', (v) => {
-      const n = Number(v)
-      if (!Number.isInteger(n) || n < 1) throw new CliError('--limit takes a whole number above 0', 2)
-      return n
-    })
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'))
     .addOption(new Option('--json', 'print JSON').conflicts('csv'))
     .option('--csv', 'print CSV')
     .action(async (sql: string, opts) => {
@@ -131,16 +133,17 @@ export function buildProgram(): Command {
 
   program
     .command('report')
-    .description('report a problem to your Agnes admins with the end of your current Claude Code session; shows exactly what is sent first')
+    .description('report a problem to your Agnes admins with the end of your current Claude Code session; shows what is sent first (--show-all: every line)')
     .requiredOption('-m, --message <text>', 'what went wrong, in your words')
     .option('--session <file>', 'the transcript to excerpt (default: the newest one of this folder under ~/.claude/projects)')
     .option('-y, --yes', 'send without asking (the preview is still printed)')
+    .option('--show-all', 'print every line of the session excerpt in the preview, not a summary')
     .option('--json', 'print JSON (the preview goes to stderr)')
     .action(async (opts) => {
       const target = resolveTarget(env)
       const bundle = await buildReportBundle({ message: opts.message, session: opts.session, home: env.home, cwd: process.cwd(), pwd: process.env.PWD })
       const out = opts.json ? process.stderr : process.stdout
-      out.write(formatPreview(bundle, target.url) + '\n\n')
+      out.write(formatPreview(bundle, target.url, { showAll: opts.showAll }) + '\n\n')
       if (!opts.yes) {
         if (!process.stdin.isTTY) {
           throw new CliError('nothing was sent: there is no terminal to confirm on. Check the preview above, then run the same command with --yes to send it')
@@ -182,20 +185,20 @@ export function buildProgram(): Command {
     })
   const timelineCmd = activity
     .command('timeline')
-    .description('audited events, newest first (follows the cursor up to --max rows)')
-    .option('--max <n>', 'at most this many rows', (v) => {
-      const n = Number(v)
-      if (!Number.isInteger(n) || n < 1) throw new CliError('--max takes a whole number above 0', 2)
-      return n
-    }, 100)
+    .description('audited events, newest first (follows the cursor up to --limit rows)')
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'), 100)
+    // The old name, kept working for scripts written against it; --limit is the one every command uses.
+    .addOption(new Option('--max <n>').argParser(positiveInt('--max')).hideHelp())
+    .option('--include-self-reads', 'also show your own reads of the Activity Center (hidden by default)')
     .option('--json', 'print JSON')
-  for (const f of TIMELINE_FILTERS) timelineCmd.option(`--${f.replace(/_/g, '-')} <value>`, `filter: ${f}`)
+  for (const f of TIMELINE_FILTERS) if (f !== 'include_self_reads') timelineCmd.option(`--${f.replace(/_/g, '-')} <value>`, TIMELINE_FILTER_HELP[f])
   timelineCmd.action(async (opts) => {
-    const filters = Object.fromEntries(TIMELINE_FILTERS.map((f) => [f, opts[f.replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase())]]).filter(([, v]) => v !== undefined))
-    const out = await activityTimeline(client(), filters, { max: opts.max })
+    const filters: Record<string, string> = Object.fromEntries(TIMELINE_FILTERS.map((f) => [f, opts[f.replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase())]]).filter(([, v]) => v !== undefined && typeof v === 'string'))
+    if (opts.includeSelfReads) filters.include_self_reads = 'true'
+    const out = await activityTimeline(client(), filters, { max: opts.max ?? opts.limit })
     if (opts.json) return printJson(out)
     printTable(out.rows, ['timestamp', 'user_email', 'client_kind', 'action', 'resource', 'result', 'duration_ms'])
-    if (out.next_cursor) process.stderr.write(`more rows: raise --max\n`)
+    if (out.next_cursor) process.stderr.write(`more rows: raise --limit\n`)
   })
   activity
     .command('sync')
@@ -230,11 +233,6 @@ export function buildProgram(): Command {
     })
 
   const adminSessions = admin.command('sessions').description("the team's stored transcripts, their usage and findings")
-  const positiveInt = (flag: string) => (v: string) => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < 1) throw new CliError(`${flag} takes a whole number above 0`, 2)
-    return n
-  }
   adminSessions
     .command('list')
     .description('stored transcripts with usage and finding counts (follows the cursor up to --limit rows)')

@@ -77,4 +77,10 @@ test('agnes pull writes the table to a file', async () => {
   assert.match(missing.stderr, /has not been synced yet/)
   assert.equal(existsSync(join(work, 'ghost.parquet')), false)
   assert.equal(existsSync(join(work, 'ghost.parquet.part')), false)
+  // A table that does not exist is named, with the nearest tables you may read.
+  const typo = await agnes(['pull', 'peple'])
+  assert.equal(typo.code, 1)
+  assert.match(typo.stderr, /no table called peple \(did you mean people\?\)/)
+  const far = await agnes(['pull', 'zzzzzzzzzz'])
+  assert.match(far.stderr, /no table called zzzzzzzzzz; the tables you may read: .*people/)
 })

@@ -92,8 +92,23 @@ describe('agnes report', () => {
     assert.equal(r.code, 1, r.stderr)
     assert.match(r.stderr, /nothing was sent: there is no terminal to confirm on.*--yes/)
     assert.match(r.stdout, /Message:\n {2}test/)
+    // A summary is said to be one, and the way to see every line is named.
+    assert.match(r.stdout, /with the session excerpt summarised .*--show-all prints every line/)
     assert.deepEqual(await anaReports(), [])
     assert.deepEqual(await s.svc.store.audit.find({ action: 'feedback.report' }), [])
+  })
+
+  test('--show-all prints every line of the excerpt as it would be sent, redacted', async () => {
+    const r = await agnes(['report', '--message', 'test', '--show-all'], { env, cwd: project })
+    assert.equal(r.code, 1)
+    assert.match(r.stdout, /Exactly this is sent/)
+    const m = /The excerpt, every line as sent \(([\d,]+) JSONL line\(s\)\):\n/.exec(r.stdout)
+    assert.ok(m, r.stdout.slice(0, 500))
+    const shown = r.stdout.slice(m.index).split('\n').filter((l) => l.startsWith('  {'))
+    assert.equal(shown.length, Number(m[1].replace(/,/g, '')))
+    for (const l of shown) JSON.parse(l)
+    assert.ok(!r.stdout.includes(PAT) && !r.stdout.includes('hunter2secret'))
+    assert.deepEqual(await anaReports(), [])
   })
 
   test('`agnes report --message test --yes` sends the redacted excerpt: a stored report, its audit row, a Telegram message, the admin list and the Activity Center', async () => {

@@ -17,7 +17,8 @@ export async function pull(client: ApiClient, table: string, opts: { format?: 'p
     } catch {
       // not our error shape
     }
-    throw new CliError(message)
+    if (res.status === 404) throw new CliError(`no table called ${table}${await suggestion(client, table)}`)
+    throw new CliError(`${table}: ${message}`)
   }
   const tmp = `${output}.part`
   try {
@@ -28,4 +29,32 @@ export async function pull(client: ApiClient, table: string, opts: { format?: 'p
     throw new CliError(`download failed: ${(e as Error).message}`)
   }
   return { table, format, output, bytes: Number(res.headers.get('content-length') ?? 0) }
+}
+
+/** " (did you mean orders?)" when a table you may read is a near miss of what was typed; "" otherwise. */
+async function suggestion(client: ApiClient, typed: string): Promise<string> {
+  let ids: string[] = []
+  try {
+    ids = (await client.request<{ rows: Array<{ id: string }> }>('GET', '/api/tables')).rows.map((r) => r.id)
+  } catch {
+    return ''
+  }
+  const close = ids
+    .map((id) => ({ id, d: editDistance(typed.toLowerCase(), id) }))
+    .filter((x) => x.d <= Math.max(2, Math.floor(x.id.length / 3)))
+    .sort((a, b) => a.d - b.d || a.id.localeCompare(b.id))
+    .slice(0, 3)
+    .map((x) => x.id)
+  if (close.length) return ` (did you mean ${close.join(', ')}?)`
+  return ids.length ? `; the tables you may read: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', …' : ''}` : '; you may not read any table yet'
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i]
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1))
+    prev = cur
+  }
+  return prev[b.length]
 }

@@ -252,8 +252,14 @@ const clip = (s: string, n: number) => {
 const num = (n: number) => n.toLocaleString('en-US')
 
 /** The mandatory preview: what will be sent, how much of the session, and what was redacted. */
-export function formatPreview(b: ReportBundle, target: string): string {
-  const out: string[] = [`This report goes to ${target}. Exactly this is sent (secrets already redacted):`, '', 'Message:']
+export function formatPreview(b: ReportBundle, target: string, opts: { showAll?: boolean } = {}): string {
+  const out: string[] = [
+    opts.showAll || !b.session_excerpt
+      ? `This report goes to ${target}. Exactly this is sent (secrets already redacted):`
+      : `This report goes to ${target}. What is sent, with the session excerpt summarised (secrets already redacted; --show-all prints every line of it):`,
+    '',
+    'Message:',
+  ]
   for (const l of b.message.split('\n')) out.push(`  ${l}`)
   out.push('')
   if (b.excerpt) {
@@ -271,6 +277,10 @@ export function formatPreview(b: ReportBundle, target: string): string {
       if (ncalls || t.tool_errors) out.push(`      Claude: ${ncalls} tool call(s)${calls.length ? ` (${calls.join(', ')})` : ''}${t.tool_errors ? `, ${t.tool_errors} failed` : ''}`)
     }
     if (x.last_error) out.push(`  last tool error: "${clip(x.last_error, 200)}"`)
+    if (opts.showAll && b.session_excerpt) {
+      out.push('', `The excerpt, every line as sent (${num(x.lines)} JSONL line(s)):`)
+      for (const line of b.session_excerpt.split('\n')) if (line) out.push(`  ${line}`)
+    }
   } else {
     out.push(`Session excerpt: none. ${b.no_excerpt_reason ?? 'No transcript.'} The report is sent without one.`)
   }

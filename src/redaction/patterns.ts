@@ -73,7 +73,7 @@ export const RULES: readonly RedactionRule[] = [
   // word aws, within 200 characters, as in a credentials CSV, a table row or `aws configure` output.
   rule('aws_secret_key', /A[KS]IA|aws/i,
     String.raw`(?:(?<=\\[nrt])|(?<![A-Za-z0-9+/=]))(?<secret>[A-Za-z0-9+/]{40})(?![A-Za-z0-9+/=])`, '',
-    (s) => /[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9+/]/.test(s) && shannonEntropy(s) >= 4 && !isWordy(s) && !hasPlaceholderWord(s),
+    (s) => /[a-z]/.test(s) && /[A-Z]/.test(s) && shannonEntropy(s) >= 4 && !isWordy(s) && !hasPlaceholderWord(s),
     { pattern: AWS_CONTEXT, within: 200 }),
   rule('google_api_key', /AIza/, String.raw`${START}AIza[0-9A-Za-z_-]{35}${END}`),
   ...PROVIDER_RULES,

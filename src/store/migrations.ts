@@ -333,6 +333,24 @@ export const migrations: Migration[] = [
        WHERE n.username NOT IN (SELECT username FROM users)`,
     ],
   },
+  {
+    version: 9,
+    name: 'saved views: named Activity Center filter sets, private or shared with the other admins',
+    statements: [
+      `CREATE TABLE saved_views (
+        id VARCHAR PRIMARY KEY,
+        owner_id VARCHAR NOT NULL,
+        name VARCHAR NOT NULL,
+        filters JSON NOT NULL,
+        shared BOOLEAN NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      // One name per owner, so "open my 'failed syncs' view" means one thing.
+      `CREATE UNIQUE INDEX saved_views_owner_name ON saved_views (owner_id, name)`,
+    ],
+    only: { postgres: [`ALTER TABLE saved_views ALTER COLUMN filters TYPE JSONB`] },
+  },
 ]
 
 /**

@@ -103,6 +103,14 @@ describe('redactSecrets: passwords on a command line', () => {
     assert.equal(JSON.parse(result.text).input.command, 'mysql -u app -p"[REDACTED:cli_password]" -e "select 1"')
   })
 
+  it('redacts commands that start a line of a JSON-encoded script', () => {
+    const script = `set -e\nmysql -uroot -p${password} shop\ncurl -u svc:${password} https://x\nsshpass -p ${password} ssh h`
+    const result = redactSecrets(JSON.stringify({ input: { command: script } }))
+    assert.equal(JSON.parse(result.text).input.command,
+      'set -e\nmysql -uroot -p[REDACTED:cli_password] shop\ncurl -u svc:[REDACTED:cli_password] https://x\nsshpass -p [REDACTED:cli_password] ssh h')
+    assert.deepEqual(result.kinds, { cli_password: 3 })
+  })
+
   it('leaves mysql -p without a password (a prompt), ports and placeholders alone', () => {
     untouched('mysql -u root -p analytics')
     untouched('mysql -h 127.0.0.1 -P 3306 -u root -p')

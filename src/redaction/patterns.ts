@@ -86,14 +86,14 @@ export const RULES: readonly RedactionRule[] = [
   // Passwords on a command line: mysql -pSECRET (attached; `-p` alone prompts), mysql --password=SECRET,
   // sshpass -p SECRET, redis-cli -a SECRET, curl -u user:SECRET. Only the password is replaced.
   rule('cli_password', /mysql|mariadb/,
-    String.raw`\b(?:mysql(?:dump|admin|import|check|show|sh|binlog|pump)?|mariadb(?:-dump|-admin)?)(?![A-Za-z0-9_:/.@-])` +
+    String.raw`${START}(?:mysql(?:dump|admin|import|check|show|sh|binlog|pump)?|mariadb(?:-dump|-admin)?)(?![A-Za-z0-9_:/.@-])` +
       String.raw`${COMMAND_REST}[ \t](?:-p|--password=)${CLI_VALUE}`,
     '', (s) => !isPlaceholderPassword(s) && !/^[0-9]+:[0-9]+/.test(s)),
   rule('cli_password', /sshpass|redis-cli/,
-    String.raw`\b(?:sshpass${COMMAND_REST}[ \t]-p[ \t]*|redis-cli${COMMAND_REST}[ \t](?:-a|--pass)[ \t]+)${CLI_VALUE}`,
+    String.raw`${START}(?:sshpass${COMMAND_REST}[ \t]-p[ \t]*|redis-cli${COMMAND_REST}[ \t](?:-a|--pass)[ \t]+)${CLI_VALUE}`,
     '', (s) => !isPlaceholderPassword(s)),
   rule('cli_password', /curl/,
-    String.raw`\bcurl\b${COMMAND_REST}[ \t](?:-u[ \t]*|--user(?:=|[ \t]+))` +
+    String.raw`${START}curl\b${COMMAND_REST}[ \t](?:-u[ \t]*|--user(?:=|[ \t]+))` +
       String.raw`(?:\\*["'][^\s:"'\\]{0,100}:(?<secretQuoted>[^"'\\\r\n]{1,200})|[^\s:"'\\]{0,100}:(?<secretBare>${BARE_VALUE}))`,
     '', (s) => s.length >= 3 && !isPlaceholderPassword(s)),
   rule('basic_auth', /basic/i, String.raw`Authorization["'\\]*:[ \t]*(?:\\*["'])?Basic[ \t]+(?<secret>[A-Za-z0-9+/]{8,}={0,2})`, 'i',

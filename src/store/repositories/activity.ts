@@ -105,6 +105,32 @@ export function activityRepository(db: Db) {
       ])
       return { action_prefix, result_class, client_kind, user }
     },
+    /**
+     * Counts per time bucket and result class under the timeline's WHERE (so the bars add up to its rows): bucket is
+     * floor(epoch seconds / bucketSeconds), i.e. buckets aligned to UTC multiples of their size.
+     */
+    async histogram(f: ActivityFilters, bucketSeconds: number) {
+      const w = activityWhere(db, f)
+      const params = [...w.params, bucketSeconds]
+      return db.all<{ bucket: number; result_class: 'success' | 'error' | 'denied' | 'other'; count: number }>(
+        `SELECT floor(extract(epoch FROM timestamp) / CAST($${params.length} AS INTEGER)) AS bucket,
+                CASE WHEN result = 'success' THEN 'success' WHEN result = 'denied' THEN 'denied' WHEN result LIKE 'error.%' THEN 'error' ELSE 'other' END AS result_class,
+                count(*) AS count
+         FROM audit_log WHERE ${w.sql} GROUP BY 1, 2 ORDER BY 1, 2`,
+        params,
+      )
+    },
+    /** The newest `perTable` sync runs of every table, oldest first within a table, for the sync grid's run strip. */
+    async recentSyncRuns(perTable: number) {
+      return db.all<{ table_id: string; synced_at: string; status: string; error: string | null; duration_ms: number | null; rows: number | null }>(
+        `SELECT table_id, synced_at, status, error, duration_ms, rows FROM (
+           SELECT table_id, synced_at, status, error, duration_ms, rows, id,
+                  row_number() OVER (PARTITION BY table_id ORDER BY synced_at DESC, id DESC) AS rn
+           FROM sync_history
+         ) ranked WHERE rn <= $1 ORDER BY table_id, synced_at, id`,
+        [perTable],
+      )
+    },
     async byId(id: number): Promise<AuditRow | undefined> {
       const r = await db.one(`SELECT ${COLS} FROM audit_log WHERE id = $1`, [id])
       return r ? toAuditRow(r) : undefined

@@ -4,9 +4,21 @@ import { defineRoute, type RouteContext } from '../route.ts'
 import { noQuery } from './schemas.ts'
 import { badRequest } from '../../errors.ts'
 import {
-  activityQuerySchema, eventWithRelated, exportRows, facets, filterNames, health, kpis, recordActivityRead, syncGrid, timeline, toFilters,
+  activityQuerySchema, eventWithRelated, exportRows, facets, filterNames, health, recordActivityRead, timeline, toFilters,
   type ActivityQuery,
 } from '../../activity/index.ts'
+import { histogram } from '../../activity/histogram.ts'
+import { kpisWithPrevious } from '../../activity/kpi-change.ts'
+import { syncGridWithRuns } from '../../activity/sync-runs.ts'
+
+/** What each endpoint answers, for the page code (src/web/pages/activity) to import as types. */
+export type HealthResponse = Awaited<ReturnType<typeof health>>
+export type TimelineResponse = Awaited<ReturnType<typeof timeline>>
+export type KpisResponse = Awaited<ReturnType<typeof kpisWithPrevious>>
+export type FacetsResponse = Awaited<ReturnType<typeof facets>>
+export type HistogramResponse = Awaited<ReturnType<typeof histogram>>
+export type SyncGridResponse = Awaited<ReturnType<typeof syncGridWithRuns>>
+export type EventResponse = Awaited<ReturnType<typeof eventWithRelated>>
 
 const eventId = z.strictObject({ id: z.coerce.number().int().positive() })
 
@@ -54,14 +66,35 @@ export const activityRoutes = [
     if (names.length) ctx.svc.product.capture(ctx.actor.user!.id, 'activity_timeline_filtered', { filters: names })
     return timeline(ctx.svc, ctx.query)
   }),
-  filteredView('kpis', 'Events, errors, error rate, active users, p95 duration and duration coverage for the same filters as the timeline.', (ctx) => kpis(ctx.svc, ctx.query)),
+  filteredView(
+    'kpis',
+    'Events, errors, error rate, active users, p95 duration and duration coverage for the same filters as the timeline; period: the ' +
+    'range they cover (until defaults to now), previous: the same figures for the period of the same length just before it.',
+    (ctx) => kpisWithPrevious(ctx.svc, ctx.query),
+  ),
   filteredView('facets', 'Counts by action prefix, result class, client kind and user for the same filters as the timeline.', (ctx) => facets(ctx.svc, ctx.query)),
   defineRoute({
+    method: 'GET', url: '/api/admin/activity/histogram', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
+    summary:
+      'Events per time bucket and result class (success, error, denied, other) for the same filters as the timeline, every bucket present: ' +
+      '{since, until, bucket_seconds, total, buckets: [{start, success, error, denied, other}]}. The bucket size follows the range ' +
+      '(1 min for an hour … 1 day for 90 days; at most 120 buckets), buckets aligned to UTC.',
+    query: activityQuerySchema.omit({ cursor: true, limit: true }),
+    handler: async (ctx) => {
+      const out = await histogram(ctx.svc, ctx.query)
+      // Shares the timeline's read window: drawing the chart for a filter is the same read as listing it.
+      await noteRead(ctx as RouteContext<unknown, ActivityQuery, unknown>, readKey(ctx.query), readParams('timeline', ctx.query))
+      return out
+    },
+  }),
+  defineRoute({
     method: 'GET', url: '/api/admin/activity/sync', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
-    summary: 'One row per registered table: last run, status, rows, duration, error, runs and failures in 24 h, next expected run, overdue.',
+    summary:
+      'One row per registered table: last run, status, rows, duration, error, runs and failures in 24 h, next expected run, overdue, ' +
+      'and recent_runs (its latest 20 runs, oldest first: at, status, error, duration_ms, rows).',
     query: noQuery,
     handler: async (ctx) => {
-      const out = await syncGrid(ctx.svc)
+      const out = await syncGridWithRuns(ctx.svc)
       await recordActivityRead(ctx.svc, ctx.actor, { what: 'sync-grid', params: { view: 'sync' }, correlationId: ctx.req.correlationId, clientIp: ctx.req.ip, startedAt: ctx.req.startedAt })
       return out
     },

@@ -21,6 +21,7 @@ import { sessionsRepository } from './repositories/sessions.ts'
 import { activityRepository } from './repositories/activity.ts'
 import { feedbackRepository } from './repositories/feedback.ts'
 import { loginThrottleRepository } from './repositories/login-throttle.ts'
+import { savedViewsRepository } from './repositories/saved-views.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
@@ -34,6 +35,7 @@ export type { ScriptRecord } from './repositories/scripts.ts'
 export type { ProcessorStateRecord, SessionFindingRecord, SessionUsageRecord } from './repositories/sessions.ts'
 export type { ActivityFilters, Keyset } from './repositories/activity.ts'
 export type { ThrottlePolicy, ThrottleRecord } from './repositories/login-throttle.ts'
+export type { SavedViewRecord } from './repositories/saved-views.ts'
 export type { FeedbackReportRecord, FeedbackListRecord, FeedbackStatus, NotificationRecord, TelegramLinkRecord } from './repositories/feedback.ts'
 
 /** Everything Agnes keeps, one repository per table family. Route and CLI code see only this. */
@@ -54,6 +56,7 @@ export interface Store {
   readonly activity: ReturnType<typeof activityRepository>
   readonly feedback: ReturnType<typeof feedbackRepository>
   readonly loginThrottle: ReturnType<typeof loginThrottleRepository>
+  readonly savedViews: ReturnType<typeof savedViewsRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -76,6 +79,7 @@ export function storeOver(db: Db): Store {
     activity: activityRepository(db),
     feedback: feedbackRepository(db),
     loginThrottle: loginThrottleRepository(db),
+    savedViews: savedViewsRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -23,6 +23,7 @@ import { activityRoutes } from './routes/activity.ts'
 import { uploadRoutes, uploadScope } from './routes/uploads.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
+import { savedViewRoutes } from './routes/saved-views.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -53,7 +54,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   pageSecurityHeaders(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

@@ -46,8 +46,15 @@ const brief = (findings: Finding[]) => findings.map((f) => [f.findingType, f.lin
 
 // ---- precision / recall on the labelled fixtures ------------------------------------------------
 
-test(`every signal reaches precision and recall >= ${MIN_SCORE} on the labelled fixtures`, async () => {
-  const report = await evaluateFindings(join(FIXTURES, 'labels.json'));
+test(`every signal reaches precision and recall >= ${MIN_SCORE} on the development set`, async () => {
+  // Only the development set: the held-out set is scored by `npm run eval:findings`, so that no
+  // test failure ever invites tuning the detector to a held-out file.
+  const reports = await evaluateFindings(join(FIXTURES, 'labels.json'));
+  assert.deepEqual(
+    reports.map((r) => r.set),
+    ['development', 'held_out'],
+  );
+  const report = reports[0];
   const table = formatScoreTable(report);
   for (const score of report.scores) {
     assert.ok(score.truePositives + score.falseNegatives > 0, `no labelled ${score.findingType} examples`);

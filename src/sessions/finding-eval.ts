@@ -23,27 +23,42 @@ export interface SignalScore {
 }
 
 export interface EvalReport {
+  /** Name of the labelled set ("development", "held_out"; "all" for a labels file without sets). */
+  set: string;
+  files: string[];
   scores: SignalScore[];
   falsePositives: LabelledFinding[];
   falseNegatives: LabelledFinding[];
 }
 
 interface Labels {
-  files: string[];
+  /** Set name → files, in the order the labels file lists them. */
+  sets: Map<string, string[]>;
   findings: LabelledFinding[];
 }
 
 /**
- * Scans every file listed in a labels file and scores each signal against the labels. A finding
- * matches a label only with the same file, type and line; anything else is a false positive.
+ * Scans every file of every labelled set and scores each signal per set. A finding matches a label
+ * only with the same file, type and line; anything else is a false positive. The labels file keeps
+ * a development set (looked at while tuning) apart from a held-out set (scored only at the end), so
+ * each set gets its own report.
  */
-export async function evaluateFindings(labelsPath: string): Promise<EvalReport> {
+export async function evaluateFindings(labelsPath: string): Promise<EvalReport[]> {
   const labels = parseLabels(JSON.parse(await readFile(labelsPath, 'utf8')));
   const base = dirname(labelsPath);
-  const expected = new Set(labels.findings.map(key));
+  const reports: EvalReport[] = [];
+  for (const [set, files] of labels.sets) {
+    const inSet = new Set(files);
+    reports.push(await scoreFiles(set, files, labels.findings.filter((f) => inSet.has(f.file)), base));
+  }
+  return reports;
+}
+
+async function scoreFiles(set: string, files: string[], labelled: LabelledFinding[], base: string): Promise<EvalReport> {
+  const expected = new Set(labelled.map(key));
   const found = new Set<string>();
   const foundList: LabelledFinding[] = [];
-  for (const file of labels.files) {
+  for (const file of files) {
     const { findings } = await scanTranscriptFile(resolve(base, file));
     for (const f of findings) {
       const item: LabelledFinding = { file, finding_type: f.findingType, line: f.line };
@@ -53,7 +68,7 @@ export async function evaluateFindings(labelsPath: string): Promise<EvalReport> 
     }
   }
   const falsePositives = foundList.filter((f) => !expected.has(key(f)));
-  const falseNegatives = labels.findings.filter((f) => !found.has(key(f)));
+  const falseNegatives = labelled.filter((f) => !found.has(key(f)));
   const scores = FINDING_TYPES.map((findingType) => {
     const tp = foundList.filter((f) => f.finding_type === findingType && expected.has(key(f))).length;
     const fp = falsePositives.filter((f) => f.finding_type === findingType).length;
@@ -68,7 +83,7 @@ export async function evaluateFindings(labelsPath: string): Promise<EvalReport> 
       recall: tp + fn === 0 ? 1 : tp / (tp + fn),
     };
   });
-  return { scores, falsePositives, falseNegatives };
+  return { set, files, scores, falsePositives, falseNegatives };
 }
 
 /** Signals whose precision or recall is below `min`. */
@@ -97,14 +112,15 @@ function key(f: LabelledFinding): string {
 }
 
 function parseLabels(value: unknown): Labels {
-  if (!isRecord(value) || !Array.isArray(value.files) || !Array.isArray(value.findings)) {
-    throw new Error('labels file must have "files" and "findings" arrays');
+  if (!isRecord(value) || !Array.isArray(value.findings)) throw new Error('labels file must have a "findings" array');
+  const sets = new Map<string, string[]>();
+  if (isRecord(value.sets)) {
+    for (const [name, list] of Object.entries(value.sets)) sets.set(name, parseFiles(list));
+  } else {
+    sets.set('all', parseFiles(value.files));
   }
-  const files = value.files.map((f) => {
-    const file = asString(f);
-    if (!file) throw new Error(`bad file entry: ${JSON.stringify(f)}`);
-    return file;
-  });
+  const files = [...sets.values()].flat();
+  if (new Set(files).size !== files.length) throw new Error('a file is listed twice (each file belongs to exactly one set)');
   const findings = value.findings.map((entry): LabelledFinding => {
     const file = isRecord(entry) ? asString(entry.file) : undefined;
     const type = isRecord(entry) ? asString(entry.finding_type) : undefined;
@@ -114,5 +130,14 @@ function parseLabels(value: unknown): Labels {
     }
     return { file, finding_type: type as FindingType, line };
   });
-  return { files, findings };
+  return { sets, findings };
+}
+
+function parseFiles(list: unknown): string[] {
+  if (!Array.isArray(list)) throw new Error('labels file must list files in "sets" (or a "files" array)');
+  return list.map((f) => {
+    const file = asString(f);
+    if (!file) throw new Error(`bad file entry: ${JSON.stringify(f)}`);
+    return file;
+  });
 }

@@ -175,7 +175,7 @@ test('user_rejection: text nobody typed (hook feedback, meta, commands, tool out
   assert.deepEqual(findings, []);
 });
 
-test('user_rejection: interrupt markers count only after assistant action and only once per refusal', () => {
+test('user_rejection: an interrupt counts only with a correction after it, and never after a refusal', () => {
   const findings = scan(
     prompt('recompute'),
     marker('[Request interrupted by user]'), // before any reply: nothing to reject
@@ -186,15 +186,25 @@ test('user_rejection: interrupt markers count only after assistant action and on
     prompt('ok go ahead'),
     call('c', 'Bash', { command: 'python c.py' }),
     result('c', 'running', false),
-    marker('[Request interrupted by user]'),
+    marker('[Request interrupted by user]'), // followed by thanks: no correction
     prompt('thanks'),
     say('Sure.'),
+    prompt('rebuild the cohort table'),
+    call('d', 'Bash', { command: 'python cohorts.py --all' }),
+    result('d', '[Request interrupted by user for tool use]', true),
+    marker('[Request interrupted by user for tool use]'),
+    prompt('use the staging database for that'),
+    say('Switching to staging.'),
   );
   assert.deepEqual(brief(findings), [
     ['permission_denied', 5],
-    ['user_rejection', 10],
+    ['user_rejection', 16],
+    ['user_rejection', 17],
   ]);
-  assert.equal(findings[1].severity, 'info');
+  assert.deepEqual(
+    findings.map((f) => f.severity),
+    ['warning', 'info', 'warning'],
+  );
 });
 
 // ---- loop -------------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 import { describeCall, excerpt } from './excerpt.ts';
 import type { LineCounts } from './jsonl-lines.ts';
+import { asString, isRecord } from './json-value.ts';
 import { LoopTracker, type CallRun } from './loop-detect.ts';
-import { endsWithQuestion, rejectionReason } from './rejection.ts';
+import { maskedFailure } from './masked-failure.ts';
+import { endsWithQuestion, rejectionReason, TurnWords } from './rejection.ts';
 import { classifyToolResult } from './tool-outcome.ts';
 import { isLocalCommandCaveat, visitTranscript } from './transcript.ts';
-import type { EventKind, SessionMetadata, TranscriptEvent } from './transcript-event.ts';
+import type { EventKind, SessionMetadata, ToolResult, TranscriptEvent } from './transcript-event.ts';
 
 /** The deterministic failure signals. */
 export const FINDING_TYPES = ['tool_error', 'permission_denied', 'user_rejection', 'loop', 'abrupt_end'] as const;
@@ -28,7 +30,7 @@ export interface Finding {
 /*
  * Severity policy. Tool errors and refusals are routine (Claude usually recovers): warning.
  * A typed rejection ("no, that's wrong") is direct evidence the assistant went astray: warning;
- * an Esc interrupt is weaker (people also interrupt to add context or change their mind): info.
+ * the Esc interrupt before such a correction is reported too, as info.
  * A loop is a warning, escalated to error at LOOP_ERROR_CALLS calls, where the assistant is
  * plainly stuck. A session ending on an unanswered user line: warning.
  */
@@ -40,6 +42,13 @@ export const LOOP_ERROR_CALLS = 5;
 export interface ScanStats extends LineCounts {
   events: number;
 }
+
+/** Tool-input fields whose words say what a call was about (see TurnWords). */
+const DESCRIPTIVE_INPUT_KEYS = ['command', 'file_path', 'path', 'pattern', 'url', 'query', 'description', 'prompt', 'skill', 'plan'];
+/** Claude Code's automatic first prompt after a plan is approved with "clear context". */
+const IMPLEMENT_PLAN = /^\s*Implement the following plan\b/;
+/** A failed result that the tool itself wrote; a PreToolUse hook's block never looks like these. */
+const TOOL_OWN_FAILURE = /^(?:Exit code -?\d+|<tool_use_error>|\[Request interrupted|Command timed out|Error: Exit code)/;
 
 /** Assistant kinds; any of them answers the preceding user line. */
 const ASSISTANT_KINDS = new Set<EventKind>(['assistant_text', 'thinking', 'tool_use']);
@@ -59,23 +68,35 @@ const AWAITING_REPLY_KINDS = new Set<EventKind>([
  * Streaming failure detector: feed events in file order with push(), then call finish().
  * Holds only per-thread loop state and a few flags, never the event list.
  *
- * Rules (line = where the evidence is):
- * - tool_error: a failed tool result (is_error, legacy string error, or non-zero shell exit) that
- *   is not a refusal, an interrupt, or a cancellation caused by a failed parallel sibling.
- * - permission_denied: a failed tool result carrying refusal wording (Claude Code's "doesn't want
- *   to proceed" / "has been denied" / "haven't granted", or OS/database "permission denied").
+ * Rules (line = where the evidence is); docs/findings.md is the definition they implement:
+ * - tool_error: a failed tool result (is_error, legacy string error, non-zero shell exit, or a shell
+ *   output that shows a failure its exit code hid, see masked-failure.ts) that is not a refusal, an
+ *   interrupt, or a cancellation caused by a failed parallel sibling.
+ * - permission_denied: a refused call: Claude Code's refusal wording, OS/database "permission
+ *   denied", sudo wanting a password, or a PreToolUse hook's block (a failed result for a call whose
+ *   PreToolUse hook ran, that the tool never wrote itself). An ExitPlanMode rejection followed by
+ *   Claude Code's "Implement the following plan" prompt is a plan approved with "clear context".
  * - user_rejection: a human prompt (or queued prompt) matching rejection.ts after the assistant
- *   acted in the turn; an interrupt marker after assistant action unless it only accompanies a
- *   refusal already reported; a tool result that is itself an interrupt marker.
+ *   acted in the turn; an interrupt marker only when a correction follows it (then both lines).
  * - loop: LOOP_MIN_CALLS+ consecutive near-identical calls in one thread; line = first call.
  * - abrupt_end: the last user/assistant line expecting a reply is a user line; line = that line.
  */
 export class FailureScanner {
   private readonly findings: Finding[] = [];
   private readonly loops = new LoopTracker();
+  private readonly turnWords = new TurnWords();
+  /** Tool calls whose PreToolUse hook ran, and those whose PostToolUse(Failure) hook ran. */
+  private readonly preToolHooks = new Set<string>();
+  private readonly postToolHooks = new Set<string>();
   private assistantActed = false;
   private refusalReported = false;
   private lastAssistantAsked = false;
+  /** An interrupt waiting for the person's next words: a rejection only if they correct. */
+  private pendingInterrupt: TranscriptEvent | null = null;
+  /** A correction was typed (queued) while the assistant worked in this turn. */
+  private queuedCorrection = false;
+  /** An ExitPlanMode refusal, kept until the next prompt shows whether the plan was approved. */
+  private pendingPlanRefusal: Finding | null = null;
   private lastMessage: TranscriptEvent | null = null;
   private eventCount = 0;
 
@@ -86,6 +107,7 @@ export class FailureScanner {
     else if (event.kind === 'tool_result') this.onToolResult(event);
     else if (event.kind === 'human_prompt' || event.kind === 'queued_prompt') this.onHuman(event);
     else if (event.kind === 'interrupt') this.onInterrupt(event);
+    else if (event.kind === 'progress' && event.hookEvent !== undefined) this.onHookProgress(event);
     this.trackLastMessage(event);
   }
 
@@ -97,6 +119,7 @@ export class FailureScanner {
   /** Closes open loop runs, decides abrupt_end, and returns all findings ordered by line. */
   finish(): Finding[] {
     this.addLoops(this.loops.breakAll());
+    this.settlePlanRefusal(null);
     const last = this.lastMessage;
     if (last && !ASSISTANT_KINDS.has(last.kind)) {
       this.add('abrupt_end', 'warning', last, last.kind === 'tool_result' ? `Unanswered tool result: ${last.text}` : last.text);
@@ -112,39 +135,109 @@ export class FailureScanner {
       if (ended) this.addLoops([ended]);
     }
     if (event.sidechain) return;
-    if (event.kind === 'tool_use') this.lastAssistantAsked = false;
-    else if (event.kind === 'assistant_text' && event.text.trim() !== '') this.lastAssistantAsked = endsWithQuestion(event.text);
+    if (event.kind === 'tool_use') {
+      this.lastAssistantAsked = false;
+      const input = event.call?.input;
+      if (isRecord(input)) {
+        for (const key of DESCRIPTIVE_INPUT_KEYS) {
+          const value = asString(input[key]);
+          if (value) this.turnWords.add(value);
+        }
+      }
+    } else if (event.kind === 'assistant_text' && event.text.trim() !== '') {
+      this.lastAssistantAsked = endsWithQuestion(event.text);
+      this.turnWords.add(event.text);
+    }
+  }
+
+  private onHookProgress(event: TranscriptEvent): void {
+    const id = event.toolUseId;
+    if (id === undefined) return;
+    if (event.hookEvent === 'PreToolUse') this.preToolHooks.add(id);
+    else if (event.hookEvent?.startsWith('PostToolUse')) this.postToolHooks.add(id);
   }
 
   private onToolResult(event: TranscriptEvent): void {
     const result = event.result;
     if (!result) return;
+    const blockedByHook = this.blockedByHook(result);
+    this.preToolHooks.delete(result.toolUseId);
+    this.postToolHooks.delete(result.toolUseId);
     const outcome = classifyToolResult(result);
+    let kind: string = outcome.kind;
+    if (kind === 'error' && blockedByHook) kind = 'permission';
+    else if (kind === 'ok') kind = maskedFailure(result) ?? 'ok';
     const label = describeCall(result.toolName, result.toolInput);
-    if (outcome.kind === 'permission') {
+    if (kind === 'permission') {
       this.refusalReported = true;
-      this.add('permission_denied', 'warning', event, `${label}: ${result.text}`);
-    } else if (outcome.kind === 'interrupted') {
-      this.refusalReported = true;
-      this.add('user_rejection', 'info', event, `${label}: ${result.text}`);
-    } else if (outcome.kind === 'error') {
+      const finding = this.finding('permission_denied', 'warning', event, `${label}: ${result.text}`);
+      if (result.toolName === 'ExitPlanMode') {
+        this.settlePlanRefusal(null);
+        this.pendingPlanRefusal = finding;
+      } else {
+        this.findings.push(finding);
+      }
+    } else if (kind === 'interrupted') {
+      // The marker line that normally follows is the person's own line; keep this one only if none comes.
+      if (this.assistantActed) this.pendingInterrupt ??= event;
+    } else if (kind === 'error') {
       this.add('tool_error', 'warning', event, `${label}: ${result.text}`);
     }
   }
 
+  /** A failed result the tool did not write itself, for a call whose PreToolUse hook ran (and no PostToolUse hook). */
+  private blockedByHook(result: ToolResult): boolean {
+    const id = result.toolUseId;
+    if (!result.isError || !this.preToolHooks.has(id) || this.postToolHooks.has(id)) return false;
+    return !TOOL_OWN_FAILURE.test(result.text.trimStart());
+  }
+
   private onHuman(event: TranscriptEvent): void {
-    if (this.assistantActed && rejectionReason(event.text, { afterQuestion: this.lastAssistantAsked })) {
-      this.add('user_rejection', 'warning', event, event.text);
+    const automatic = event.kind === 'human_prompt' && IMPLEMENT_PLAN.test(event.text);
+    if (event.kind === 'human_prompt') this.settlePlanRefusal(automatic ? 'approved' : null);
+    const interrupt = this.pendingInterrupt;
+    if (!automatic && (this.assistantActed || interrupt)) {
+      const reason = rejectionReason(event.text, {
+        afterQuestion: this.lastAssistantAsked && !interrupt,
+        afterInterrupt: interrupt !== null,
+        relatesToTurn: (text) => this.turnWords.overlaps(text),
+      });
+      if (reason) {
+        if (interrupt) this.add('user_rejection', 'info', interrupt, interrupt.text);
+        this.add('user_rejection', 'warning', event, event.text);
+        if (event.kind === 'queued_prompt') this.queuedCorrection = true;
+      }
     }
+    this.pendingInterrupt = null;
     this.addLoops(this.loops.breakAll());
     // A queued prompt arrives while the assistant keeps working, so the turn state carries on.
-    if (event.kind === 'human_prompt') this.resetTurn();
+    if (event.kind === 'human_prompt') {
+      this.resetTurn();
+      this.queuedCorrection = false;
+      this.turnWords.clear();
+    }
   }
 
   private onInterrupt(event: TranscriptEvent): void {
-    if (this.assistantActed && !this.refusalReported) this.add('user_rejection', 'info', event, event.text);
+    if (this.refusalReported) {
+      // The marker that follows a refused call is part of that refusal.
+      this.pendingInterrupt = null;
+    } else if (this.queuedCorrection) {
+      // The correction was typed (queued) before the person pressed Esc.
+      this.add('user_rejection', 'info', event, event.text);
+      this.pendingInterrupt = null;
+    } else if (this.assistantActed || this.pendingInterrupt) {
+      this.pendingInterrupt = event;
+    }
+    this.queuedCorrection = false;
     this.addLoops(this.loops.breakAll());
     this.resetTurn();
+  }
+
+  /** Reports a kept ExitPlanMode refusal unless the plan turned out approved with "clear context". */
+  private settlePlanRefusal(outcome: 'approved' | null): void {
+    if (this.pendingPlanRefusal && outcome !== 'approved') this.findings.push(this.pendingPlanRefusal);
+    this.pendingPlanRefusal = null;
   }
 
   private resetTurn(): void {
@@ -169,7 +262,11 @@ export class FailureScanner {
   }
 
   private add(findingType: FindingType, severity: Severity, event: TranscriptEvent, text: string): void {
-    this.findings.push({ findingType, severity, line: event.line, turnIndex: event.turnIndex, excerpt: excerpt(text) });
+    this.findings.push(this.finding(findingType, severity, event, text));
+  }
+
+  private finding(findingType: FindingType, severity: Severity, event: TranscriptEvent, text: string): Finding {
+    return { findingType, severity, line: event.line, turnIndex: event.turnIndex, excerpt: excerpt(text) };
   }
 }
 

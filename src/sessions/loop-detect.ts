@@ -32,14 +32,28 @@ const CHARS_PER_EDIT = 40;
 /** Longer bodies must match exactly, keeping comparison cost bounded. */
 const MAX_FUZZY_CHARS = 16 * 1024;
 // A number standing on its own ("sleep 5", "tail -20", "--port 3001"), not one inside an
-// identifier such as "task-4.5", "sales_2024" or "file1.txt".
-const STANDALONE_NUMBER = /(?<![\w.\/\\:-])-?\d+(?:\.\d+)?(?![\w.\/\\:-])/g;
+// identifier such as "task-4.5", "sales_2024", "file1.txt" or a revision such as "HEAD~2".
+const STANDALONE_NUMBER = /(?<![\w.\/\\:~^@#-])-?\d+(?:\.\d+)?(?![\w.\/\\:-])/g;
+/** Search patterns that differ only in escaping or by a couple of characters are the same search. */
+const PATTERN_EDITS = 2;
+const MIN_PATTERN_FOR_EDITS = 6;
+
+// Ways of re-running the same shell command that do not change what it does: a polling `sleep N &&`
+// or `timeout N` prefix, an answer piped into its stdin, `2>&1`, and a `| tail`/`| head` window.
+const SHELL_PREFIXES = /^(?:(?:sleep\s+[\d.]+[smhd]?\s*(?:&&|;)\s*)|(?:timeout\s+(?:-\S+\s+)*[\d.]+[smhd]?\s+)|(?:(?:echo|printf|yes)(?:\s+(?:-\w+\s+)*(?:"[^"]*"|'[^']*'|[^\s|&;]+))?\s*\|\s*))+/;
+const SHELL_WINDOW = /(?:\s*\|\s*(?:tail|head)(?:\s+-n)?(?:\s+-?\d+)?\s*)+$/;
+const STDERR_MERGE = /\s*2>&1/g;
 
 /** The comparable form of a call: `target` must be equal, `body` nearly equal. */
 export interface CallSignature {
   name: string;
   target: string;
   body: string;
+  /** A search pattern, compared leniently (escapes removed, a couple of edits allowed). */
+  pattern?: string;
+  /** A shell command's words that are not flags, and its flags, after normalizeCommand. */
+  words?: string[];
+  flags?: string[];
 }
 
 /** Builds the signature of a tool call (see TARGET_KEYS / COSMETIC_KEYS for what is compared how). */
@@ -50,13 +64,30 @@ export function callSignature(name: string, input: unknown): CallSignature {
     for (const key of Object.keys(input).sort()) {
       if (COSMETIC_KEYS.has(key)) continue;
       const value = input[key];
-      if (TARGET_KEYS.has(key)) target[key] = typeof value === 'string' ? value.trim() : value;
+      if (key === 'pattern' && typeof value === 'string') continue;
+      if (key === 'command' && typeof value === 'string') rest[key] = normalizeValue(normalizeCommand(value));
+      else if (TARGET_KEYS.has(key)) target[key] = typeof value === 'string' ? value.trim() : value;
       else rest[key] = normalizeValue(value);
     }
   } else {
     rest.input = normalizeValue(input);
   }
-  return { name, target: JSON.stringify(target), body: JSON.stringify(rest) };
+  const signature: CallSignature = { name, target: JSON.stringify(target), body: JSON.stringify(rest) };
+  if (isRecord(input) && typeof input.pattern === 'string') signature.pattern = input.pattern.replace(/\\/g, '').trim();
+  if (isRecord(input) && typeof input.command === 'string') {
+    const tokens = normalizeCommand(input.command).split(' ').filter((t) => t !== '');
+    signature.words = tokens.filter((t) => !t.startsWith('-')).map((t) => t.replace(STANDALONE_NUMBER, '0'));
+    signature.flags = tokens.filter((t) => t.startsWith('-'));
+  }
+  return signature;
+}
+
+/** A shell command without the re-run decorations of SHELL_PREFIXES / SHELL_WINDOW, whitespace collapsed. */
+export function normalizeCommand(command: string): string {
+  let out = command.replace(/\s+/g, ' ').trim().replace(STDERR_MERGE, '');
+  out = out.replace(SHELL_PREFIXES, '');
+  out = out.replace(SHELL_WINDOW, '');
+  return out.trim();
 }
 
 function normalizeValue(value: unknown): unknown {
@@ -71,13 +102,37 @@ function normalizeValue(value: unknown): unknown {
   return value;
 }
 
-/** Same tool, same target, and bodies equal or within a small edit distance. */
+/**
+ * Same tool, same target, and bodies equal or within a small edit distance. A shell command also
+ * matches when its non-flag words are equal and at most two flags were added or dropped (a retry
+ * with `--force`); a search pattern matches after unescaping, within two edits.
+ */
 export function nearIdentical(a: CallSignature, b: CallSignature): boolean {
   if (a.name !== b.name || a.target !== b.target) return false;
+  if (a.pattern !== b.pattern && !similarPatterns(a.pattern, b.pattern)) return false;
   if (a.body === b.body) return true;
+  if (a.words && b.words && sameCommandWords(a, b)) return true;
   const longer = Math.max(a.body.length, b.body.length);
   if (longer > MAX_FUZZY_CHARS) return false;
   return withinEditDistance(a.body, b.body, Math.floor(longer / CHARS_PER_EDIT));
+}
+
+function similarPatterns(a: string | undefined, b: string | undefined): boolean {
+  if (a === undefined || b === undefined) return false;
+  if (Math.min(a.length, b.length) < MIN_PATTERN_FOR_EDITS) return a === b;
+  return withinEditDistance(a, b, PATTERN_EDITS);
+}
+
+function sameCommandWords(a: CallSignature, b: CallSignature): boolean {
+  const wa = a.words ?? [];
+  const wb = b.words ?? [];
+  if (wa.length === 0 || wa.length !== wb.length || wa.some((w, i) => w !== wb[i])) return false;
+  const fa = new Set(a.flags);
+  const fb = new Set(b.flags);
+  let differing = 0;
+  for (const f of fa) if (!fb.has(f)) differing += 1;
+  for (const f of fb) if (!fa.has(f)) differing += 1;
+  return differing <= 2;
 }
 
 /** A finished run of near-identical consecutive calls. */
@@ -89,6 +144,8 @@ export interface CallRun {
 interface OpenRun {
   first: TranscriptEvent;
   last: ToolCall;
+  /** Assistant message of the last call: calls issued together in one message count as one step. */
+  lastMessageId: string | undefined;
   /** Signature of `last`, built only once a same-named call needs comparing. */
   lastSignature: CallSignature | null;
   count: number;
@@ -97,7 +154,8 @@ interface OpenRun {
 /**
  * Tracks runs of consecutive calls per conversation thread. "Consecutive" means no other tool call
  * in the same thread in between; the assistant's text between calls does not break a run, but
- * the person stepping in (a prompt or an interrupt) does.
+ * the person stepping in (a prompt or an interrupt) does. Near-identical calls issued together in
+ * one assistant message are one step (parallel calls are not a loop).
  */
 export class LoopTracker {
   private readonly open = new Map<string, OpenRun>();
@@ -112,13 +170,14 @@ export class LoopTracker {
       run.lastSignature ??= callSignature(run.last.name, run.last.input);
       signature = callSignature(call.name, call.input);
       if (nearIdentical(run.lastSignature, signature)) {
-        run.count += 1;
+        if (event.messageId === undefined || event.messageId !== run.lastMessageId) run.count += 1;
         run.last = call;
         run.lastSignature = signature;
+        run.lastMessageId = event.messageId;
         return null;
       }
     }
-    this.open.set(event.thread, { first: event, last: call, lastSignature: signature, count: 1 });
+    this.open.set(event.thread, { first: event, last: call, lastSignature: signature, lastMessageId: event.messageId, count: 1 });
     return run && run.count >= LOOP_MIN_CALLS ? { first: run.first, count: run.count } : null;
   }
 

@@ -1,24 +1,38 @@
 /**
- * Deterministic rules for "the person rejected or corrected what the assistant did".
+ * Deterministic rules for "the person rejected or corrected what the assistant just did".
  *
- * Only called for text a person typed (human prompts and queued prompts) and only after the
- * assistant has done something in the current turn; the caller enforces both. The rules aim for
- * precision: a message is a rejection only when it opens with a refusal ("no", "stop", "don't")
- * or contains an explicit correction ("that's wrong", "not what I asked", "why did you").
- * A bare "no" that answers the assistant's question is an answer, not a rejection.
+ * Only called for text a person typed (human prompts and queued prompts) after the assistant has
+ * acted in the current turn; the caller (FailureScanner) enforces both and tells the rules how the
+ * turn looks: whether the assistant's last words asked a question, whether the person has just
+ * interrupted, and which words the assistant used in the turn (its text and its tool inputs).
+ *
+ * A message is a rejection when it
+ * - opens with a refusal: "no …", "stop", "don't …", "not in src/, …", "undo …";
+ * - corrects explicitly: "that's wrong", "not what I asked", "you forgot …", "why did you …";
+ * - redirects: "use pnpm, not npm", "… rather than a comment", "instead of mocking it, …";
+ * - contradicts a claim: "it does work, I changed it myself", "I already ran it", "fix the test,
+ *   the code is right", or "it still fails" about something the assistant touched in this turn;
+ * - right after an interrupt, tells the assistant what to do instead ("create the beads").
+ * A bare "no" or "don't" that answers the assistant's question is an answer; approvals ("no
+ * problem, go on"), additions ("also add …") and new questions are not rejections.
  */
 
 export interface RejectionContext {
   /** The assistant's last words before this message ended on a question. */
   afterQuestion: boolean;
+  /** The person interrupted the assistant just before typing this (Esc, not a refused tool). */
+  afterInterrupt?: boolean;
+  /** Whether a content word of the message was used by the assistant in this turn. */
+  relatesToTurn?: (normalizedText: string) => boolean;
 }
 
 // Longer messages are new task descriptions or pasted material, not a quick push-back.
 const MAX_MESSAGE_CHARS = 1000;
 const HEAD_CHARS = 300;
 
+const APPROVAL_OPENER = /^(?:yes|yeah|yep|yup|ok|okay|sure|please do|go ahead|sounds good|great|perfect)\b/;
 // Hesitation words people put before a push-back ("wait, don't run that").
-const FILLER = /^(?:(?:hmm+|ugh+|oh|oops|whoa|woah|wait|hold on|hang on|um+|erm?)\b[\s.!,;:—–-]*)+/;
+const FILLER = /^(?:(?:hmm+|ugh+|oh|oops|whoa|woah|wait|hold on|hang on|um+|erm?|sorry|but|well)\b[\s.!,;:—–-]*)+/;
 // On its own, "wait!" or "hold on" asks the assistant to stop.
 const WAIT_ONLY = /^(?:wait|hold on|hang on|whoa|woah)[\s.!]*$/;
 const NO_OPENER = /^(?:no+|nope|nah)\b[\s.!,;:—–-]*(.*)$/s;
@@ -27,26 +41,54 @@ const NO_BENIGN =
   /^(?:worries|problem|probs?|need|rush|thanks|thank you|big deal|biggie|errors?|issues?|more\b|longer|changes|that'?s (?:fine|ok|okay|good|great|perfect|right|correct)|it'?s (?:fine|ok|okay|good)|all good|that works|looks good)/;
 const STOP_OPENER =
   /^(?:please\s+)?(?:stop|halt)(?:\s*(?:[.!,;:—–-]|$)|\s+(?:it|that|this|now|doing|changing|editing|making|touching|running|using|writing|deleting|here|there|right|immediately|and|please)\b)/;
-const DONT_OPENER = /^(?:please\s+)?(?:don'?t|do not|never)\b(?!\s+(?:forget|worry|need))/;
+const DONT_OPENER = /^(?:please\s+)?(?:don'?t|do not|never)\b(?!\s+(?:forget|worry|need|hesitate|mind)\b)/;
 const UNDO_OPENER = /^(?:please\s+)?(?:undo|revert|roll ?back)\b/;
+// "not in src/, put it under scripts/", "not as a comment, but …"; not "not sure", "not yet", …
+const NOT_OPENER = /^not\b(?!\s+(?:sure|yet|now|bad|really|much|a problem|an issue|at all|too|that important|needed|necessary)\b)/;
 const CORRECTIONS: RegExp[] = [
-  /\b(?:that'?s|that is|this is|it'?s|it is|you'?re|you are|that was|this was) (?:wrong|incorrect|not right|not correct|not it)\b/,
+  /\b(?:that'?s|that is|this is|it'?s|it is|you'?re|you are|that was|this was) (?:wrong|incorrect|not right|not correct|not it|not what)\b/,
   /\bnot what i (?:asked|wanted|meant|said|requested)\b/,
   /^wrong\b/,
   /^not (?:quite|right|correct)\b/,
   /\b(?:doesn'?t|does not|don'?t|do not) look right\b/,
-  /\byou(?:'ve| have)? (?:used|picked|chose|chosen|read|edited|changed|queried|loaded|opened|modified|updated|got|grabbed|took) (?:the |a )?wrong\b/,
+  /\byou(?:'ve| have)? (?:used|picked|chose|chosen|read|edited|changed|queried|loaded|opened|modified|updated|got|grabbed|took|ran|committed|created|deleted) (?:the |a |an )?wrong\b/,
   /\b(?:numbers?|totals?|results?|output|answer|query|chart|plot|values?|counts?|sums?|figures?|data) (?:is|are|was|were|look|looks|seem|seems) (?:wrong|incorrect|off)\b/,
   /^actually\b[^?]*\binstead\b/,
-  /\bwrong (?:file|table|column|approach|one|directory|folder|dataset|query|branch|database|db|sheet|path|function|answer|number|result|data|filter|join|metric|year|month)\b/,
+  /(?<!\b(?:went|go|goes|gone|going|something|anything|nothing|what'?s|is) )\bwrong (?:file|table|column|approach|one|directory|folder|dataset|query|branch|database|db|sheet|path|function|answer|number|result|data|filter|join|metric|year|month|place|repo|repository|version|name|key|env|environment|server|port|account|project|command|tool|way|order|format|date|id|field|endpoint|url|model)\b/,
   /\bi (?:said|told you|asked you|asked for|meant)\b/,
-  /\bi (?:didn'?t|did not|never) (?:ask|want|say|tell|request)\b/,
-  /\bwhy (?:did|would|are) you\b/,
-  /\b(?:undo|revert) (?:that|this|it|those|these|your|the change|the changes|everything|all)\b/,
-  /\byou (?:broke|deleted|removed|overwrote|ignored|messed up|destroyed|lost)\b/,
+  /\bi (?:didn'?t|did not|never) (?:ask|want|say|tell|request|need)\b/,
+  /\bwhy (?:did|would|are|do|have) you\b/,
+  /\b(?:undo|revert) (?:that|this|it|those|these|your|the change|the changes|the last|everything|all)\b/,
+  /\byou (?:broke|deleted|removed|overwrote|ignored|messed up|destroyed|lost|forgot|missed|skipped|left out|overlooked)\b/,
   /\byou (?:shouldn'?t|should not) have\b/,
   /\bnot like that\b/,
 ];
+// Redirects: the person names what to do in place of what the assistant did.
+const REDIRECTS: RegExp[] = [
+  /\b(?:instead of|rather than)\b/,
+  /\binstead\b[.!]?$/,
+  /\b(?:use|want|wanted|meant|need|needed|prefer|asked for|said)\b[^.?!,;]{1,40}[,;]\s*not\b/,
+  /\bnot (?:as |in |on |to |with |from |the |a |an )?[^.?!,;]{1,40},? but\b/,
+];
+// The person contradicts a claim: it can be done, it was done, or the thing the assistant
+// changed was right all along.
+const CONTRADICTIONS: RegExp[] = [
+  /^(?:i|we) (?:was|were) able to\b/,
+  /^(?:it|that|this) (?:does|did) work\b|^(?:it|that|this) (?:can|could) be done\b|^(?:it|that|this) (?:is|was) possible\b/,
+  /\bi (?:had )?already (?:did|ran|have|had|fixed|changed|made|created|pushed|merged|deleted|installed|updated|set|added|removed|committed|done)\b/,
+  /\bi (?:\w+ ){0,6}(?:myself|by hand|(?:through|via|using|from|in) the (?:ui|web ui|console|dashboard|settings|admin|website|browser|portal)\b)/,
+  /^(?:please )?(?:fix|change|update|edit|adjust|correct) the \w+(?: \w+)?(?: instead)?[,;]? (?:\w+ ){0,3}(?:the |your )?\w+ (?:is|was|are|were) (?:right|correct|fine)\b/,
+];
+// "It still fails", "doesn't work": a rejection when it is about what this turn did.
+const STILL_BROKEN =
+  /\b(?:still|again) (?:fails?|failing|failed|broken|not|doesn'?t|does not|don'?t|do not|isn'?t|is not|the same|wrong|empty|missing|crash(?:es|ing)?|errors?|hangs?|there|happening|shows?|returns?|red)\b|\b(?:doesn'?t|does not|didn'?t|did not|don'?t|do not|won'?t|isn'?t|is not) (?:work|working|pass|passing|compile|build|run|load|start|fix|change|help)\b/;
+// After an interrupt: a direct instruction is the assistant being told what to do instead.
+const IMPERATIVE =
+  /^(?:please\s+)?(?:just\s+|only\s+)?(?:use|create|make|do|try|run|write|put|switch|change|keep|leave|skip|go with|move|call|fix|show|open|delete|remove|rename|read|look at|focus on|start|first|set|add|edit|update|install|build|test|commit|push|check)\b/;
+// "… for that", "… instead": the instruction is about the work just interrupted.
+const ANAPHORA = /\b(?:that|this|it|them|those|these|instead)\b/;
+const CONTINUE =
+  /\b(?:continue|go on|go ahead|carry on|proceed|resume|keep going|never ?mind|by accident|accidentally|my bad|all good|looks good|thanks|thank you)\b|^(?:ok|okay|yes|yep|sure|fine|good|great|perfect)\b/;
 
 /** Lower-cased, quote-normalized, whitespace-collapsed text with editor context blocks removed. */
 export function normalizeHumanText(text: string): string {
@@ -64,10 +106,14 @@ export function rejectionReason(text: string, context: RejectionContext): string
   const normalized = normalizeHumanText(text);
   if (normalized === '' || normalized.length > MAX_MESSAGE_CHARS) return null;
   const head = normalized.slice(0, HEAD_CHARS);
+  const related = context.relatesToTurn ?? (() => false);
+  // "yes revert it" accepts what the assistant offered.
+  if (APPROVAL_OPENER.test(head) && !/\bbut\b/.test(head)) return null;
   if (CORRECTIONS.some((rule) => rule.test(head))) return 'correction';
   if (WAIT_ONLY.test(head)) return 'stop';
   const filler = FILLER.exec(head);
   const opening = filler ? head.slice(filler[0].length) : head;
+  if (STOP_OPENER.test(opening)) return 'stop';
   const no = NO_OPENER.exec(opening);
   if (no) {
     const rest = (no[1] ?? '').trim();
@@ -76,9 +122,23 @@ export function rejectionReason(text: string, context: RejectionContext): string
     // correction, handled above, makes it a rejection.
     return context.afterQuestion ? null : 'no';
   }
-  if (STOP_OPENER.test(opening)) return 'stop';
+  // The openers and redirects below answer a question just as often as they correct.
+  if (context.afterQuestion) return null;
   if (DONT_OPENER.test(opening)) return "don't";
   if (UNDO_OPENER.test(opening)) return 'undo';
+  if (NOT_OPENER.test(opening)) return 'not';
+  if (REDIRECTS.some((rule) => rule.test(head))) return 'redirect';
+  if (CONTRADICTIONS.some((rule) => rule.test(opening))) return 'contradiction';
+  if (STILL_BROKEN.test(head) && related(head)) return 'still broken';
+  if (
+    context.afterInterrupt &&
+    !head.includes('?') &&
+    IMPERATIVE.test(opening) &&
+    !CONTINUE.test(opening) &&
+    (ANAPHORA.test(head) || related(head))
+  ) {
+    return 'redirect after interrupt';
+  }
   return null;
 }
 
@@ -86,4 +146,51 @@ export function rejectionReason(text: string, context: RejectionContext): string
 export function endsWithQuestion(text: string): boolean {
   const tail = text.trimEnd().slice(-200);
   return tail.includes('?');
+}
+
+// Words too common to show that a message is about what the assistant did.
+const STOP_WORDS = new Set(
+  (
+    'the and for that this with you your are was were have has had not but can will just now let its into from then than ' +
+    'there here what when where which who how why all any some out about also more most other only own same too very ' +
+    'should would could did does done doing don didn doesn isn aren wasn weren won get got make made see look like want ' +
+    'need use used using one two new old way thing things yes okay sure please thanks thank still again work works working ' +
+    'maybe because after before over under back they them their our ours his her him she he i me my mine we us it is be ' +
+    'been being do so if or as at by on in of to up no off an a let me check run running file files line lines first last ' +
+    'good great fine right wrong time fix fixed try tried'
+  ).split(' '),
+);
+const WORD = /[a-z][a-z0-9]{2,}/g;
+
+/** Content words of a text: lower case, three letters or more, a plural "s" dropped, common words left out. */
+export function contentWords(text: string): string[] {
+  const out: string[] = [];
+  for (const match of text.toLowerCase().matchAll(WORD)) {
+    let word = match[0];
+    if (word.length > 4 && word.endsWith('s')) word = word.slice(0, -1);
+    if (!STOP_WORDS.has(word)) out.push(word);
+  }
+  return out;
+}
+
+/** Words the assistant used in the current turn, bounded, to tell "it still fails" about its work from a new topic. */
+export class TurnWords {
+  private readonly words = new Set<string>();
+  private static readonly MAX_WORDS = 4000;
+  private static readonly MAX_CHARS_PER_TEXT = 4000;
+
+  /** Adds the words of one assistant text or tool input. */
+  add(text: string): void {
+    if (this.words.size >= TurnWords.MAX_WORDS) return;
+    for (const word of contentWords(text.slice(0, TurnWords.MAX_CHARS_PER_TEXT))) this.words.add(word);
+  }
+
+  /** True when any content word of `text` was used in the turn. */
+  overlaps(text: string): boolean {
+    return contentWords(text).some((word) => this.words.has(word));
+  }
+
+  clear(): void {
+    this.words.clear();
+  }
 }

@@ -18,12 +18,26 @@ export type ToolOutcome =
 /** Tools whose results report a shell exit status. */
 const SHELL_TOOLS = new Set(['Bash', 'BashOutput', 'TaskOutput', 'KillShell', 'KillBash']);
 
-// Claude Code's own wording when a tool use is declined or not permitted.
-const CLAUDE_CODE_REFUSAL =
-  /The user doesn't want to (proceed with|take) this (tool use|action)|^User rejected tool use|Permission to use \S+[^\n]{0,300}? has been denied|requested permissions? to [^\n]{1,300}? but you haven't granted it/i;
+// Claude Code's own wording when a tool use is declined or not permitted: the person at the
+// prompt, a permission rule, auto mode's classifier, a managed policy, or a PreToolUse hook.
+const CLAUDE_CODE_REFUSAL = new RegExp(
+  [
+    String.raw`The user doesn't want to (?:proceed with|take) this (?:tool use|action)`,
+    String.raw`^User rejected tool use`,
+    String.raw`Permission to use \S+[^\n]{0,300}? has been denied`,
+    String.raw`requested permissions? to [^\n]{1,300}? but you haven't granted it`,
+    String.raw`Permission for this [^\n]{0,40}? was denied`,
+    String.raw`denied by (?:the )?auto mode classifier`,
+    String.raw`^Denied by [^\n]{0,80}?polic(?:y|ies)`,
+    String.raw`^(?:PreToolUse|PermissionRequest)(?::\S+)? hook (?:error|blocking error|denied)`,
+    String.raw`\bblocked by (?:a |the )?(?:\S+ )?hook\b`,
+    String.raw`^BLOCKED\b|^Blocked\b`,
+  ].join('|'),
+  'i',
+);
 // OS, database and cloud refusals; only trusted inside a failed result (see classifyToolResult).
 const SYSTEM_REFUSAL =
-  /\bpermission denied\b|\bEACCES\b|\bEPERM\b|\boperation not permitted\b|\baccess ?denied\b|\binsufficient privileges?\b|\bnot authorized to perform\b|\bdoes not have (the required )?permissions?\b/i;
+  /\bpermission denied\b|\bEACCES\b|\bEPERM\b|\boperation not permitted\b|\baccess ?denied\b|\binsufficient privileges?\b|\bnot authorized to perform\b|\bdoes not have (the required )?permissions?\b|^sudo: (?:a password is required|a terminal is required|\d+ incorrect password attempts?)|\bis not in the sudoers file\b/im;
 const INTERRUPT_MARKER = /^\[Request interrupted by user/;
 const SIBLING_CANCELLED = /^(<tool_use_error>)?Sibling tool call errored/;
 const EXIT_CODE_PREFIX = /^Exit code (\d+)/;

@@ -77,6 +77,9 @@ export interface TranscriptEvent {
   result?: ToolResult;
   /** `subtype` of system lines, `operation` of queue lines, `data.type` of progress lines. */
   subtype?: string;
+  /** Progress lines of a hook run for a tool call: the hook event (`PreToolUse`, …) and the call's id. */
+  hookEvent?: string;
+  toolUseId?: string;
 }
 
 /** Session-level facts gathered while normalizing. */

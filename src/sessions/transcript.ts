@@ -75,7 +75,15 @@ export class TranscriptNormalizer {
         return [{ ...base, kind: 'summary', text: asString(record.summary) ?? '' }];
       case 'progress': {
         const data = isRecord(record.data) ? record.data : {};
-        return [{ ...base, kind: 'progress', subtype: asString(data.type) }];
+        const event: TranscriptEvent = { ...base, kind: 'progress', subtype: asString(data.type) };
+        // A hook that ran for a tool call: failure_scan tells a hook's block from the tool's own failure.
+        const hookEvent = asString(data.hookEvent);
+        const toolUseId = asString(record.toolUseID) ?? asString(record.parentToolUseID);
+        if (hookEvent && toolUseId) {
+          event.hookEvent = hookEvent;
+          event.toolUseId = toolUseId;
+        }
+        return [event];
       }
       case 'file-history-snapshot':
         return [{ ...base, kind: 'snapshot' }];

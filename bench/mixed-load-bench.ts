@@ -10,7 +10,9 @@ import type { Figure } from './audit.ts'
 /** 16 timeline readers against 4 data-plane writers for 15 s, on one DuckDB-backed server. */
 export async function mixedLoadFigures(): Promise<Figure[]> {
   const dir = mkdtempSync(join(tmpdir(), 'agnes-bench-mixed-'))
-  const config = configForDataDir(dir, { port: 0 })
+  // The writers all act as the one admin, each with a query in flight: allow as many queries per person as writers.
+  const base = configForDataDir(dir)
+  const config = configForDataDir(dir, { port: 0, query: { ...base.query, perUserConcurrency: 4 } })
   const { svc, token, close } = await benchServices(config)
   const app = await buildApp(svc)
   await app.listen({ host: '127.0.0.1', port: 0 })

@@ -1,10 +1,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startTestServer } from '../helpers.ts'
+import { configForDataDir } from '../../src/config.ts'
 import { mixedLoad } from '../../bench/mixed-load.ts'
 
 test('concurrent timeline readers while the data plane writes: no errors on either side', async () => {
-  const s = await startTestServer()
+  // The writers all act as the one admin, each with a query in flight: allow as many queries per person as writers.
+  const s = await startTestServer({ query: { ...configForDataDir('/unused').query, perUserConcurrency: 3 } })
   try {
     const admin = await s.bootstrap()
     const out = await mixedLoad({ url: s.url, adminToken: admin.token, sourceDir: s.config.sourceDirs[0], readers: 6, writers: 3, seconds: 5 })

@@ -3,7 +3,8 @@ import { defineRoute } from '../route.ts'
 import { noQuery } from './schemas.ts'
 import { createView, deleteView, listViews, savedViewBody, updateView } from '../../activity/saved-views.ts'
 
-const viewParam = z.strictObject({ id: z.string().uuid('a saved view id') })
+// Any id is looked up: one that names no view is a 404 like every other unknown id, not a 400.
+const viewParam = z.strictObject({ id: z.string().min(1).max(100) })
 
 /** Saved views: named Activity Center filter sets, each admin's own, optionally shared with the other admins. */
 export const savedViewRoutes = [

@@ -1,17 +1,19 @@
 import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import { defineRoute } from '../route.ts'
 import { notFound } from '../../errors.ts'
 
 /**
- * The page scripts and styles in src/web/static. `tsc` compiles only .ts, so the build copies them next to
- * the compiled routes (scripts/copy-static.mjs → dist/web/static); when that copy is missing (running from
- * dist without the copy step) the source folder is used: from dist/web/routes that is ../../../src/web/static.
+ * The page bundles and assets in dist/web/static: `npm run build` bundles the page code (src/web/pages, by
+ * scripts/build-pages.mjs) and copies the assets (src/web/assets) there. Compiled, this module is in dist/web/routes,
+ * beside that folder; run from source (tsx, the tests) it is in src/web/routes and uses the built folder all the same,
+ * so the pages need a build after their code changes.
  */
 function staticDir(): string {
-  const candidates = ['../static/', '../../../src/web/static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
+  const candidates = ['../static/', '../../../dist/web/static/'].map((rel) => fileURLToPath(new URL(rel, import.meta.url)))
   for (const dir of candidates) if (existsSync(dir) && statSync(dir).isDirectory()) return dir
   return candidates[0]
 }
@@ -25,6 +27,7 @@ const TYPES: Record<string, string> = {
   png: 'image/png',
   ico: 'image/x-icon',
   txt: 'text/plain; charset=utf-8',
+  map: 'application/json; charset=utf-8',
 }
 
 /** A plain file name with a known extension: no folders, no dot-files, so nothing outside STATIC_DIR is reachable. */
@@ -60,24 +63,33 @@ export function staticUrl(file: string): string {
   return e ? `/static/${file}?v=${e.etag.slice(1, 11)}` : `/static/${file}`
 }
 
+/** Sends a static file with its type, its content hash as ETag, and a year of caching when the URL is versioned. */
+function sendStatic(file: string, version: string | undefined, req: FastifyRequest, reply: FastifyReply) {
+  const e = load(file)
+  if (!e) throw notFound(`static file '${file}'`)
+  const ext = file.slice(file.lastIndexOf('.') + 1)
+  reply.header('content-type', TYPES[ext])
+  reply.header('x-content-type-options', 'nosniff')
+  reply.header('etag', e.etag)
+  // A versioned URL (?v=hash from staticUrl) never changes content; an unversioned one is revalidated.
+  const versioned = version !== undefined && version === e.etag.slice(1, 11)
+  reply.header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
+  if (req.headers['if-none-match'] === e.etag) return reply.code(304).send()
+  return reply.send(e.body)
+}
+
 export const staticRoutes = [
   defineRoute({
     method: 'GET', url: '/static/:file', auth: 'public', action: null, tag: 'pages', kind: 'page',
-    summary: 'Page scripts and styles (src/web/static).',
+    summary: 'Page bundles, styles and icons (built from src/web/pages and src/web/assets into dist/web/static).',
     params: z.strictObject({ file: z.string().min(1).max(100) }),
     query: z.object({ v: z.string().max(64).optional() }).passthrough(),
-    handler: async ({ params, query, req, reply }) => {
-      const e = load(params.file)
-      if (!e) throw notFound(`static file '${params.file}'`)
-      const ext = params.file.slice(params.file.lastIndexOf('.') + 1)
-      reply.header('content-type', TYPES[ext])
-      reply.header('x-content-type-options', 'nosniff')
-      reply.header('etag', e.etag)
-      // A versioned URL (?v=hash from staticUrl) never changes content; an unversioned one is revalidated.
-      const versioned = query.v !== undefined && query.v === e.etag.slice(1, 11)
-      reply.header('cache-control', versioned ? 'public, max-age=31536000, immutable' : 'no-cache')
-      if (req.headers['if-none-match'] === e.etag) return reply.code(304).send()
-      return reply.send(e.body)
-    },
+    handler: async ({ params, query, req, reply }) => sendStatic(params.file, query.v, req, reply),
+  }),
+  defineRoute({
+    method: 'GET', url: '/favicon.ico', auth: 'public', action: null, tag: 'pages', kind: 'page',
+    summary: 'The site icon, where browsers look for it by default.',
+    query: z.object({}).passthrough(),
+    handler: async ({ req, reply }) => sendStatic('favicon.ico', undefined, req, reply),
   }),
 ]

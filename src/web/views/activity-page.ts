@@ -7,8 +7,9 @@ const RESULT_CLASSES = ['success', 'error', 'denied', 'other']
 const CLIENT_KINDS = ['web', 'cli', 'api', 'agent', 'scheduler', 'system']
 
 /**
- * The Activity Center shell. Everything with data in it is filled in by /static/activity.js from the
- * /api/admin/activity/* endpoints; the filter controls read their state from the URL there too.
+ * The Activity Center shell. Everything with data in it is filled in by /static/activity.js (bundled from
+ * src/web/pages/activity) from the /api/admin/activity/* endpoints; the filter controls read their state from the URL
+ * there too. Times are UTC on the whole page.
  */
 export function renderActivityPage(opts: { actor: Actor; csrf: string | null }): string {
   const body = html`<div id="activity" class="ac">
@@ -24,12 +25,13 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 <div class="ac-pulse-head"><span class="ac-dot ac-dot-grey" id="ac-pulse-status" aria-hidden="true"></span>
 <p class="ac-sentence" id="ac-sentence">Loading health…</p></div>
 <div class="ac-fields" id="ac-fields"></div>
+<button type="button" class="ac-pulse-more ac-link" id="ac-pulse-more" aria-controls="ac-fields" aria-expanded="false" hidden></button>
 </section>
 
 <section id="ac-panel-timeline" class="ac-panel" role="tabpanel">
 <form class="card ac-filters" id="ac-filters" autocomplete="off">
-<div class="ac-f"><label for="f-since">From</label><input id="f-since" name="since" type="datetime-local" step="1"></div>
-<div class="ac-f"><label for="f-until">To</label><input id="f-until" name="until" type="datetime-local" step="1"></div>
+<div class="ac-f"><label for="f-since">From (UTC)</label><input id="f-since" name="since" type="datetime-local" step="1"></div>
+<div class="ac-f"><label for="f-until">To (UTC)</label><input id="f-until" name="until" type="datetime-local" step="1"></div>
 <div class="ac-f ac-f-presets"><span class="ac-flabel">Range</span><span class="ac-presets">
 <button type="button" class="ac-chip" data-range="1">1h</button><button type="button" class="ac-chip" data-range="24">24h</button><button type="button" class="ac-chip" data-range="168">7d</button><button type="button" class="ac-chip" data-range="720">30d</button><button type="button" class="ac-chip" data-range="2160">90d</button></span><span class="ac-window muted" id="ac-window"></span></div>
 <div class="ac-f"><label for="f-user">User</label><select id="f-user" name="user_id"><option value="">Anyone</option></select></div>
@@ -42,14 +44,21 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 <div class="ac-extra" id="ac-extra" hidden></div>
 </form>
 
-<div class="ac-kpis" id="ac-kpis" aria-label="Figures for the current filter"></div>
+<div class="ac-kpis" id="ac-kpis" aria-label="Figures for the current filter, with their change against the previous period of the same length"></div>
+
+<section class="card ac-chart-card" aria-label="Events over time">
+<div class="ac-chart-head"><strong>Events over time</strong><span class="muted" id="ac-chart-note"></span><span class="ac-legend" id="ac-chart-legend"></span></div>
+<div class="ac-chart" id="ac-chart" data-ready="false"></div>
+<p class="ac-chart-readout muted" id="ac-chart-readout" aria-live="polite">Drag across the chart to show that time range.</p>
+</section>
 
 <div class="ac-main">
 <div class="ac-timeline card">
 <div class="ac-timeline-head"><strong>Events</strong><span class="muted" id="ac-count"></span>
 <span class="ac-export">Export <a id="ac-export-csv" href="/api/admin/activity/export?format=csv" download>CSV</a> · <a id="ac-export-ndjson" href="/api/admin/activity/export?format=ndjson" download>NDJSON</a></span></div>
 <button type="button" class="ac-new" id="ac-new" hidden></button>
-<div class="ac-table-wrap"><table class="ac-table" id="ac-table">
+<div class="ac-table-wrap"><table class="ac-table ac-events cards" id="ac-table">
+<colgroup><col class="w-time"><col class="w-user"><col class="w-action"><col class="w-resource"><col class="w-result"><col class="w-duration"><col class="w-client"></colgroup>
 <thead><tr><th class="c-time">Time</th><th>User</th><th>Action</th><th>Resource</th><th>Result</th><th class="num">Duration</th><th>Client</th></tr></thead>
 <tbody id="ac-rows"><tr class="ac-empty"><td colspan="7">Loading events…</td></tr></tbody>
 </table></div>
@@ -61,9 +70,9 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 
 <section id="ac-panel-sync" class="ac-panel" role="tabpanel" hidden>
 <div class="card ac-timeline"><div class="ac-timeline-head"><strong>Tables</strong><span class="muted" id="ac-sync-summary"></span></div>
-<div class="ac-table-wrap"><table class="ac-table ac-sync" id="ac-sync">
-<thead><tr><th>Table</th><th>Status</th><th>Last run</th><th class="num">Rows</th><th class="num">Duration</th><th class="num">Runs 24h</th><th class="num">Failures 24h</th><th>Next expected</th><th>Error</th></tr></thead>
-<tbody id="ac-sync-rows"><tr class="ac-empty"><td colspan="9">Loading tables…</td></tr></tbody>
+<div class="ac-table-wrap"><table class="ac-table ac-sync cards" id="ac-sync">
+<thead><tr><th>Table</th><th>Status</th><th>Last run</th><th title="The latest runs, newest last: hover a mark for its time and error">Recent runs</th><th class="num">Rows</th><th class="num">Duration</th><th class="num">Runs 24h</th><th class="num">Failures 24h</th><th>Next expected</th><th>Error</th></tr></thead>
+<tbody id="ac-sync-rows"><tr class="ac-empty"><td colspan="10">Loading tables…</td></tr></tbody>
 </table></div></div>
 </section>
 
@@ -77,7 +86,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
     actor: opts.actor,
     csrf: opts.csrf,
     active: '/admin/activity',
-    head: html`<link rel="stylesheet" href="${staticUrl('activity.css')}"><script src="${staticUrl('dom.js')}" defer></script><script src="${staticUrl('activity.js')}" defer></script>`,
+    head: html`<link rel="stylesheet" href="${staticUrl('activity.css')}"><script src="${staticUrl('activity.js')}" defer></script>`,
     body,
   })
 }

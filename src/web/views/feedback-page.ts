@@ -24,9 +24,9 @@ export interface FeedbackPageOpts {
 }
 
 /**
- * The feedback inbox. Everything with data in it is filled in by /static/feedback.js from /api/admin/feedback*;
- * the filters and the open report (?id=) live in the URL and are read there too. The session excerpt is replayed by
- * the renderer shared with the session replay (/static/transcript-replay.js).
+ * The feedback inbox. Everything with data in it is filled in by /static/feedback.js (src/web/pages/feedback) from
+ * /api/admin/feedback*; the filters and the open report (?id=) live in the URL and are read there too. The session
+ * excerpt is replayed by the renderer shared with the session replay (src/web/pages/transcript).
  */
 export function renderFeedbackPage(opts: FeedbackPageOpts): string {
   const me = opts.actor.user
@@ -77,7 +77,7 @@ ${opts.admins.map((a) => html`<option value="${a.id}" data-email="${a.email}">${
     actor: opts.actor,
     csrf: opts.csrf,
     active: '/admin/feedback',
-    head: html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('feedback.css')}"><script src="${staticUrl('dom.js')}" defer></script><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('feedback.js')}" defer></script>`,
+    head: html`<link rel="stylesheet" href="${staticUrl('feedback.css')}"><script src="${staticUrl('feedback.js')}" defer></script>`,
     body,
   })
 }

@@ -11,7 +11,7 @@ export function renderLoginPage(opts: { csrf: string; error?: string | null; nex
   return layout({
     title: 'Sign in',
     actor: null,
-    body: html`<div class="card" style="max-width:420px;margin:40px auto">
+    body: html`<div class="card sign-in">
 <h1>Sign in to Agnes</h1>
 ${opts.error ? html`<p class="error" role="alert">${opts.error}</p>` : ''}
 <form class="stack" method="post" action="/login">

@@ -8,12 +8,11 @@ const TYPE_LABELS: Record<string, string> = {
   tool_error: 'Tool error', permission_denied: 'Permission denied', user_rejection: 'User rejection', loop: 'Loop', abrupt_end: 'Abrupt end',
 }
 
-// The page helpers (dom.js) and the replay renderer (transcript-replay.*, shared with the feedback inbox) load first.
-const head = () =>
-  html`<link rel="stylesheet" href="${staticUrl('transcript-replay.css')}"><link rel="stylesheet" href="${staticUrl('sessions.css')}"><script src="${staticUrl('dom.js')}" defer></script><script src="${staticUrl('transcript-replay.js')}" defer></script><script src="${staticUrl('sessions.js')}" defer></script>`
+// One bundle per page (src/web/pages/sessions, with the replay renderer it shares with the feedback inbox).
+const head = () => html`<link rel="stylesheet" href="${staticUrl('sessions.css')}"><script src="${staticUrl('sessions.js')}" defer></script>`
 
 /**
- * The sessions list. Everything with data in it is filled in by /static/sessions.js from /api/admin/sessions*;
+ * The sessions list. Everything with data in it is filled in by /static/sessions.js (src/web/pages/sessions) from /api/admin/sessions*;
  * the filter controls read their state from the URL there too.
  */
 export function renderSessionsListPage(opts: { actor: Actor; csrf: string | null }): string {
@@ -42,7 +41,7 @@ export function renderSessionsListPage(opts: { actor: Actor; csrf: string | null
 
 <div class="card sx-list">
 <div class="sx-card-head"><strong>Transcripts</strong><span class="muted" id="sx-count"></span></div>
-<div class="sx-table-wrap"><table class="sx-table" id="sx-table">
+<div class="sx-table-wrap"><table class="sx-table cards" id="sx-table">
 <thead><tr><th>Session</th><th>User</th><th>Started</th><th class="num">Duration</th><th class="num">Turns</th><th class="num">Tool calls</th><th class="num">Tool errors</th><th>Findings</th><th>Uploaded</th></tr></thead>
 <tbody id="sx-rows"><tr class="sx-empty"><td colspan="9">Loading sessions…</td></tr></tbody>
 </table></div>

@@ -1,0 +1,135 @@
+// Entry of the Activity Center's bundle (dist/web/static/activity.js, /admin/activity): the health pulse, the filters
+// held in the URL, the chart, KPIs, facets and timeline for them, the event drawer, and the Sync tab. Every value from
+// the server is inserted as text.
+import { byId, cleanFilters, errorBanner, onReady, readFilters } from '../dom.ts'
+import { startClock } from '../time.ts'
+import { loadChart, watchChartSize } from './chart.ts'
+import { closeDrawer, openEvent } from './drawer.ts'
+import { loadFacets } from './facets.ts'
+import { fillForm, wireFilterBar } from './filter-bar.ts'
+import { loadKpis } from './kpis.ts'
+import { API, FILTER_KEYS, query, type ActivityPage, type State, type Tab } from './page.ts'
+import { loadPulse, wirePulseToggle } from './pulse.ts'
+import { loadSync } from './sync.ts'
+import { checkNew, loadMore, loadTimeline, showNew, wireRows } from './timeline.ts'
+import '../page.css'
+import './activity.css'
+
+const POLL_MS = 30000
+
+function start() {
+  const state: State = {
+    filters: {}, tab: 'timeline', event: null, rows: [], ids: new Set(), cursor: null, pending: [], overflow: false, gen: 0, loaded: false,
+    users: new Map(), lastPoll: 0,
+  }
+
+  // ---- URL state ----
+  function readUrl() {
+    const sp = new URLSearchParams(location.search)
+    state.filters = readFilters(sp, FILTER_KEYS)
+    state.tab = sp.get('tab') === 'sync' ? 'sync' : 'timeline'
+    state.event = sp.get('event') || null
+  }
+  function saveUrl(push: boolean) {
+    const q = query(state.filters, { tab: state.tab === 'timeline' ? null : state.tab, event: state.event })
+    const u = location.pathname + (q ? `?${q}` : '')
+    if (u === location.pathname + location.search) return
+    history[push ? 'pushState' : 'replaceState'](null, '', u)
+  }
+
+  const page: ActivityPage = {
+    state,
+    setError: errorBanner(byId('ac-banner'), 'Could not load '),
+    apiUrl: (path, extra) => {
+      const q = query(state.filters, extra)
+      return `${API}/${path}${q ? `?${q}` : ''}`
+    },
+    setFilters(f, opts = {}) {
+      const clean = cleanFilters(FILTER_KEYS, f)
+      if (query(clean) === query(state.filters) && !opts.force) return
+      state.filters = clean
+      if (opts.tab) state.tab = opts.tab
+      saveUrl(true)
+      fillForm(page)
+      showTab()
+      reload()
+    },
+    openEvent: (id) => void openEvent(page, id, () => saveUrl(false)),
+  }
+
+  /** The timeline and everything that follows its filters, for a new filter. */
+  function reload() {
+    const gen = ++state.gen
+    void loadKpis(page, gen)
+    void loadFacets(page, gen)
+    void loadChart(page, gen)
+    void loadTimeline(page, gen)
+  }
+
+  // ---- tabs, polling ----
+  function showTab() {
+    for (const b of document.querySelectorAll('.ac-tab')) b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === state.tab))
+    byId('ac-panel-timeline').hidden = state.tab !== 'timeline'
+    byId('ac-panel-sync').hidden = state.tab !== 'sync'
+  }
+  function switchTab(tab: Tab) {
+    if (tab === state.tab) return
+    state.tab = tab
+    saveUrl(true)
+    showTab()
+    if (tab === 'sync') void loadSync(page)
+    else if (!state.loaded) reload()
+  }
+  async function poll() {
+    state.lastPoll = Date.now()
+    const jobs = [loadPulse(page)]
+    if (state.tab === 'sync') jobs.push(loadSync(page))
+    else if (state.loaded) jobs.push(loadKpis(page, state.gen), loadFacets(page, state.gen), loadChart(page, state.gen), checkNew(page))
+    await Promise.all(jobs)
+  }
+
+  readUrl()
+  fillForm(page)
+  showTab()
+  wireFilterBar(page)
+  wirePulseToggle()
+  wireRows(page)
+  watchChartSize()
+  for (const b of document.querySelectorAll('.ac-tab')) b.addEventListener('click', () => switchTab(b.getAttribute('data-tab') === 'sync' ? 'sync' : 'timeline'))
+  byId('ac-more').addEventListener('click', () => void loadMore(page))
+  byId('ac-new').addEventListener('click', () => showNew(page, reload))
+  byId('ac-drawer-close').addEventListener('click', () => closeDrawer(page, () => saveUrl(false)))
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !byId('ac-drawer').hidden) closeDrawer(page, () => saveUrl(false))
+  })
+  window.addEventListener('popstate', () => {
+    const before = query(state.filters)
+    const event = state.event
+    readUrl()
+    fillForm(page)
+    showTab()
+    if (state.tab === 'sync') void loadSync(page)
+    if (query(state.filters) !== before || (state.tab === 'timeline' && !state.loaded)) reload()
+    if (state.event && state.event !== event) page.openEvent(state.event)
+    else if (!state.event && event) closeDrawer(page, () => saveUrl(false))
+  })
+
+  void loadPulse(page)
+  if (state.tab === 'sync') void loadSync(page)
+  else reload()
+  if (state.event) page.openEvent(state.event)
+  state.lastPoll = Date.now()
+  setInterval(() => {
+    if (!document.hidden) void poll()
+  }, POLL_MS)
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden && Date.now() - state.lastPoll >= POLL_MS) void poll()
+  })
+  // For the browser tests: run one polling round now instead of waiting 30 s.
+  ;(window as unknown as { agnesActivity: unknown }).agnesActivity = { poll }
+}
+
+onReady(() => {
+  startClock()
+  start()
+})

@@ -1,0 +1,47 @@
+// What the API answers, as types for the page code: taken from the route and capability modules themselves (type-only
+// imports, which the bundle drops), so renaming a field there fails `npm run build` and `npm run typecheck` here.
+import type {
+  EventResponse, FacetsResponse, HealthResponse, HistogramResponse, KpisResponse, SyncGridResponse, TimelineResponse,
+} from '../routes/activity.ts'
+import type { findingHeatmap, listSessions, sessionDetail } from '../../platform/sessions/index.ts'
+import type { linkTelegram, listReports, reportDetail, updateReport } from '../../platform/feedback/index.ts'
+
+/** A value after JSON.stringify / JSON.parse: dates become strings, functions and undefined-only keys disappear. */
+export type Json<T> = T extends Date
+  ? string
+  : T extends string | number | boolean | null
+    ? T
+    : T extends ReadonlyArray<infer U>
+      ? Json<U>[]
+      : T extends object
+        ? { [K in keyof T]: Json<T[K]> }
+        : T
+
+export type Health = Json<HealthResponse>
+export type HealthField = Health['fields'][number]
+export type Timeline = Json<TimelineResponse>
+export type AuditRow = Timeline['rows'][number]
+export type Kpis = Json<KpisResponse>
+export type Facets = Json<FacetsResponse>
+export type Histogram = Json<HistogramResponse>
+export type SyncGrid = Json<SyncGridResponse>
+export type SyncTable = SyncGrid['tables'][number]
+export type EventDetail = Json<EventResponse>
+
+export type SessionList = Json<Awaited<ReturnType<typeof listSessions>>>
+export type SessionRow = SessionList['rows'][number]
+export type Heatmap = Json<Awaited<ReturnType<typeof findingHeatmap>>>
+export type SessionDetail = Json<Awaited<ReturnType<typeof sessionDetail>>>
+export type SessionFinding = SessionDetail['findings'][number]
+/** POST /api/admin/run-session-processor: the route's own answer (src/web/routes/sessions.ts). */
+export interface ProcessorRun {
+  processor: string
+  sessions_processed: number
+  items: number
+}
+
+export type ReportList = Json<Awaited<ReturnType<typeof listReports>>>
+export type ReportRow = ReportList['rows'][number]
+export type ReportDetail = Json<Awaited<ReturnType<typeof reportDetail>>>
+export type ReportAfterPatch = Json<Awaited<ReturnType<typeof updateReport>>>
+export type TelegramLink = Json<Awaited<ReturnType<typeof linkTelegram>>>

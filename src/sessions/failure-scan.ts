@@ -97,6 +97,8 @@ export class FailureScanner {
   private queuedCorrection = false;
   /** An ExitPlanMode refusal, kept until the next prompt shows whether the plan was approved. */
   private pendingPlanRefusal: Finding | null = null;
+  /** Text of the last queued prompt, to recognise it when Claude Code delivers it as a prompt. */
+  private lastQueuedText: string | null = null;
   private lastMessage: TranscriptEvent | null = null;
   private eventCount = 0;
 
@@ -196,7 +198,10 @@ export class FailureScanner {
     const automatic = event.kind === 'human_prompt' && IMPLEMENT_PLAN.test(event.text);
     if (event.kind === 'human_prompt') this.settlePlanRefusal(automatic ? 'approved' : null);
     const interrupt = this.pendingInterrupt;
-    if (!automatic && (this.assistantActed || interrupt)) {
+    // A queued message is delivered later as an ordinary prompt; it was judged where it was typed.
+    const delivered = event.kind === 'human_prompt' && this.lastQueuedText !== null && event.text.trim() === this.lastQueuedText;
+    this.lastQueuedText = event.kind === 'queued_prompt' ? event.text.trim() : null;
+    if (!automatic && !delivered && (this.assistantActed || interrupt)) {
       const reason = rejectionReason(event.text, {
         afterQuestion: this.lastAssistantAsked && !interrupt,
         afterInterrupt: interrupt !== null,

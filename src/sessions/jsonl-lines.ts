@@ -50,17 +50,44 @@ export async function* readJsonLines(
   const maxLineBytes = options.maxLineBytes ?? MAX_LINE_BYTES;
   const splitter = new LineSplitter(maxLineBytes);
   const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  const raws: RawLine[] = [];
+  const collect = (raw: RawLine) => raws.push(raw);
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    for (const raw of splitter.push(chunk)) {
+    splitter.push(chunk, collect);
+    for (const raw of raws) {
       const parsed = classifyLine(raw, counts);
       if (parsed) yield parsed;
     }
+    raws.length = 0;
   }
   const last = splitter.end();
   if (last) {
     const parsed = classifyLine(last, counts);
     if (parsed) yield parsed;
   }
+  return counts;
+}
+
+/**
+ * Same lines and counting as readJsonLines, handed to `visit` synchronously chunk by chunk. Much
+ * cheaper per line than iterating the async generator (no promise per line), for consumers that
+ * only fold lines, such as the session processors.
+ */
+export async function visitJsonLines(
+  path: string,
+  visit: (line: JsonLine) => void,
+  counts: LineCounts = emptyLineCounts(),
+  options: ReadJsonLinesOptions = {},
+): Promise<LineCounts> {
+  const splitter = new LineSplitter(options.maxLineBytes ?? MAX_LINE_BYTES);
+  const emit = (raw: RawLine) => {
+    const parsed = classifyLine(raw, counts);
+    if (parsed) visit(parsed);
+  };
+  const stream = createReadStream(path, { highWaterMark: READ_CHUNK_BYTES });
+  for await (const chunk of stream as AsyncIterable<Buffer>) splitter.push(chunk, emit);
+  const last = splitter.end();
+  if (last) emit(last);
   return counts;
 }
 
@@ -72,7 +99,8 @@ export function parseJsonLines(
 ): JsonLine[] {
   const splitter = new LineSplitter(options.maxLineBytes ?? MAX_LINE_BYTES);
   const out: JsonLine[] = [];
-  const raws = [...splitter.push(Buffer.from(text, 'utf8'))];
+  const raws: RawLine[] = [];
+  splitter.push(Buffer.from(text, 'utf8'), (raw) => raws.push(raw));
   const last = splitter.end();
   if (last) raws.push(last);
   for (const raw of raws) {
@@ -100,14 +128,15 @@ class LineSplitter {
 
   constructor(private readonly maxLineBytes: number) {}
 
-  *push(chunk: Buffer): Generator<RawLine> {
+  /** Splits a chunk, handing each completed line to `emit`; the unfinished tail is kept for the next chunk. */
+  push(chunk: Buffer, emit: (raw: RawLine) => void): void {
     let start = 0;
     while (start <= chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
       const end = nl === -1 ? chunk.length : nl;
       this.append(chunk, start, end);
       if (nl === -1) return;
-      yield this.take();
+      emit(this.take());
       start = nl + 1;
     }
   }

@@ -135,6 +135,34 @@ function sameCommandWords(a: CallSignature, b: CallSignature): boolean {
   return differing <= 2;
 }
 
+/**
+ * Cheap early answer for the common cases: two calls on different files, URLs or tasks, or inputs
+ * whose text differs in length by more than normalization and the edit budget can explain.
+ */
+function targetsDiffer(a: unknown, b: unknown): boolean {
+  if (!isRecord(a) || !isRecord(b)) return false;
+  for (const key of QUICK_TARGET_KEYS) {
+    const x = a[key];
+    const y = b[key];
+    if (typeof x === 'string' && typeof y === 'string' && x.trim() !== y.trim()) return true;
+  }
+  const la = textLength(a);
+  const lb = textLength(b);
+  return Math.abs(la - lb) > Math.max(la, lb) / CHARS_PER_EDIT + LENGTH_SLACK;
+}
+const QUICK_TARGET_KEYS = ['file_path', 'notebook_path', 'path', 'url', 'task_id', 'shell_id', 'bash_id'];
+/** Characters that normalization may remove (a `sleep 30 &&` prefix, a `| tail -100` window, a flag). */
+const LENGTH_SLACK = 96;
+
+function textLength(input: Record<string, unknown>): number {
+  let n = 0;
+  for (const key in input) {
+    const value = input[key];
+    if (typeof value === 'string' && !COSMETIC_KEYS.has(key)) n += value.length;
+  }
+  return n;
+}
+
 /** A finished run of near-identical consecutive calls. */
 export interface CallRun {
   first: TranscriptEvent;
@@ -166,7 +194,7 @@ export class LoopTracker {
     if (!call) return null;
     const run = this.open.get(event.thread);
     let signature: CallSignature | null = null;
-    if (run && run.last.name === call.name) {
+    if (run && run.last.name === call.name && !targetsDiffer(run.last.input, call.input)) {
       run.lastSignature ??= callSignature(run.last.name, run.last.input);
       signature = callSignature(call.name, call.input);
       if (nearIdentical(run.lastSignature, signature)) {

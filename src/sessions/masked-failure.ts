@@ -112,13 +112,18 @@ const CRASHED = new RegExp(
   'm',
 );
 
+const MISSING_HINT = /[Nn]o such|cannot |not found|curl: \(/;
+// Every rule below needs one of these words; most outputs have none and are passed over in one scan.
+const ANY_SIGNAL =
+  /fail|FAIL|rror|ERROR|No such|no such|not found|cannot|denied|sudoers|sudo:|Traceback|xception|panic|fatal|Segmentation|\*\* \(|✖|== Compilation|curl: \(/;
+
 /** Judges a shell result that reported no failure (see the file comment); null when it looks fine. */
 export function maskedFailure(result: ToolResult): MaskedOutcome {
   if (result.isError || !isShellResult(result)) return null;
   const text = edges(result.text);
-  if (text === '') return null;
-  if (OWN_REFUSAL.test(text)) return 'permission';
-  if (OWN_MISSING.test(text)) return 'error';
+  if (text === '' || !ANY_SIGNAL.test(text)) return null;
+  if ((text.includes('sudo') || text.includes('ermission denied')) && OWN_REFUSAL.test(text)) return 'permission';
+  if (MISSING_HINT.test(text) && OWN_MISSING.test(text)) return 'error';
   const command = isRecord(result.toolInput) ? asString(result.toolInput.command) : undefined;
   if (command !== undefined && onlyReads(command)) return null;
   if (TESTS_FAILED.test(text)) return 'error';

@@ -38,7 +38,7 @@ const WAIT_ONLY = /^(?:wait|hold on|hang on|whoa|woah)[\s.!]*$/;
 const NO_OPENER = /^(?:no+|nope|nah)\b[\s.!,;:—–-]*(.*)$/s;
 // "no" phrases that are agreement or a status report, not refusal.
 const NO_BENIGN =
-  /^(?:worries|problem|probs?|need|rush|thanks|thank you|big deal|biggie|errors?|issues?|more\b|longer|changes|that'?s (?:fine|ok|okay|good|great|perfect|right|correct)|it'?s (?:fine|ok|okay|good)|all good|that works|looks good)/;
+  /^(?:worries|problem|probs?|need|rush|thanks|thank you|big deal|biggie|errors?|issues?|more\b|longer|changes|that'?s (?:fine|ok|okay|good|great|perfect|right|correct|all|it)\b|it'?s (?:fine|ok|okay|good)|all good|all set|that works|looks good|you'?re right|i'?m (?:good|done|fine))/;
 const STOP_OPENER =
   /^(?:please\s+)?(?:stop|halt)(?:\s*(?:[.!,;:—–-]|$)|\s+(?:it|that|this|now|doing|changing|editing|making|touching|running|using|writing|deleting|here|there|right|immediately|and|please)\b)/;
 const DONT_OPENER = /^(?:please\s+)?(?:don'?t|do not|never)\b(?!\s+(?:forget|worry|need|hesitate|mind)\b)/;
@@ -69,7 +69,12 @@ const REDIRECTS: RegExp[] = [
   /\binstead\b[.!]?$/,
   /\b(?:use|want|wanted|meant|need|needed|prefer|asked for|said)\b[^.?!,;]{1,40}[,;]\s*not\b/,
   /\bnot (?:as |in |on |to |with |from |the |a |an )?[^.?!,;]{1,40},? but\b/,
+  /[,;] not (?:\S+ ?){1,3}[.!]?$/,
 ];
+// "It should be in UTC", "you should use the helper": how the assistant's work ought to be.
+const SHOULD =
+  /^(you|it|this|that|they|these|those|the \w+(?: \w+)?) (?:should|must|needs? to|has to|have to)(?:n'?t| not)? (?!also\b)(?:be|have|use|return|show|point|go|stay|keep|read|write|call|run|live|look)\b/;
+const ANAPHORIC_SUBJECT = /^(?:you|it|this|that|they|these|those)$/;
 // The person contradicts a claim: it can be done, it was done, or the thing the assistant
 // changed was right all along.
 const CONTRADICTIONS: RegExp[] = [
@@ -129,6 +134,8 @@ export function rejectionReason(text: string, context: RejectionContext): string
   if (NOT_OPENER.test(opening)) return 'not';
   if (REDIRECTS.some((rule) => rule.test(head))) return 'redirect';
   if (CONTRADICTIONS.some((rule) => rule.test(opening))) return 'contradiction';
+  const should = SHOULD.exec(opening);
+  if (should && (ANAPHORIC_SUBJECT.test(should[1]) || related(head))) return 'should';
   if (STILL_BROKEN.test(head) && related(head)) return 'still broken';
   if (
     context.afterInterrupt &&
@@ -173,24 +180,40 @@ export function contentWords(text: string): string[] {
   return out;
 }
 
-/** Words the assistant used in the current turn, bounded, to tell "it still fails" about its work from a new topic. */
+/**
+ * Words the assistant used in the current turn, to tell "it still fails" about its work from a new
+ * topic. Texts are kept (bounded) and only split into words when a person's message needs the check,
+ * which is rare next to the number of assistant lines.
+ */
 export class TurnWords {
-  private readonly words = new Set<string>();
-  private static readonly MAX_WORDS = 4000;
+  private texts: string[] = [];
+  private chars = 0;
+  private words: Set<string> | null = null;
+  private static readonly MAX_CHARS = 64 * 1024;
   private static readonly MAX_CHARS_PER_TEXT = 4000;
 
-  /** Adds the words of one assistant text or tool input. */
+  /** Adds one assistant text or tool input. */
   add(text: string): void {
-    if (this.words.size >= TurnWords.MAX_WORDS) return;
-    for (const word of contentWords(text.slice(0, TurnWords.MAX_CHARS_PER_TEXT))) this.words.add(word);
+    if (this.chars >= TurnWords.MAX_CHARS) return;
+    const kept = text.length > TurnWords.MAX_CHARS_PER_TEXT ? text.slice(0, TurnWords.MAX_CHARS_PER_TEXT) : text;
+    this.texts.push(kept);
+    this.chars += kept.length;
+    this.words = null;
   }
 
   /** True when any content word of `text` was used in the turn. */
   overlaps(text: string): boolean {
-    return contentWords(text).some((word) => this.words.has(word));
+    if (this.words === null) {
+      this.words = new Set<string>();
+      for (const kept of this.texts) for (const word of contentWords(kept)) this.words.add(word);
+    }
+    const words = this.words;
+    return contentWords(text).some((word) => words.has(word));
   }
 
   clear(): void {
-    this.words.clear();
+    this.texts = [];
+    this.chars = 0;
+    this.words = null;
   }
 }

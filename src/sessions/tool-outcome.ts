@@ -38,8 +38,10 @@ const CLAUDE_CODE_REFUSAL = new RegExp(
 // OS, database and cloud refusals; only trusted inside a failed result (see classifyToolResult).
 const SYSTEM_REFUSAL =
   /\bpermission denied\b|\bEACCES\b|\bEPERM\b|\boperation not permitted\b|\baccess ?denied\b|\binsufficient privileges?\b|\bnot authorized to perform\b|\bdoes not have (the required )?permissions?\b|^sudo: (?:a password is required|a terminal is required|\d+ incorrect password attempts?)|\bis not in the sudoers file\b/im;
-const INTERRUPT_MARKER = /^\[Request interrupted by user/;
-const SIBLING_CANCELLED = /^(<tool_use_error>)?Sibling tool call errored/;
+// The marker may follow the exit status of the command that was stopped ("Exit code 137\n[Request …").
+const INTERRUPT_MARKER = /^(?:Exit code -?\d+\s+)?\[(?:Request interrupted by user|Interrupted by (?:the )?user)/;
+// Older and newer wording of Claude Code cancelling the rest of a parallel batch.
+const SIBLING_CANCELLED = /^(?:<tool_use_error>)?(?:Sibling tool call errored|Cancelled: parallel tool call)/;
 const EXIT_CODE_PREFIX = /^Exit code (\d+)/;
 const EXIT_CODE_TAG = /<exit_code>(-?\d+)<\/exit_code>/;
 // Refusal wording sits near the start of a result; bounding the search keeps huge outputs cheap.

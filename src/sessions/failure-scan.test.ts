@@ -38,6 +38,14 @@ const result = (id: string, content: string, isError?: boolean, extra: Record<st
     ...extra,
   });
 const system = () => JSON.stringify({ type: 'system', subtype: 'turn_duration', timestamp: ts() });
+/** Several tool_use blocks of one assistant message, one line each (as Claude Code 2.x writes them). */
+const parallel = (messageId: string, ...calls: Array<[string, string, unknown]>) =>
+  calls.map(([id, name, input]) =>
+    JSON.stringify({ type: 'assistant', timestamp: ts(), message: { id: messageId, role: 'assistant', content: [{ type: 'tool_use', id, name, input }] } }),
+  );
+const hook = (toolUseID: string, hookEvent: string) =>
+  JSON.stringify({ type: 'progress', timestamp: ts(), data: { type: 'hook_progress', hookEvent, hookName: `${hookEvent}:Bash` }, toolUseID, parentToolUseID: toolUseID });
+const queued = (content: string) => JSON.stringify({ type: 'queue-operation', operation: 'enqueue', timestamp: ts(), content });
 
 function scan(...lines: string[]): Finding[] {
   return scanEvents(parseTranscript(lines.join('\n')).events);
@@ -108,6 +116,33 @@ test('tool_error: benign non-zero exits and cancelled parallel siblings are not 
   assert.deepEqual(brief(findings), [['tool_error', 6]]);
 });
 
+test('tool_error: a failure hidden by | tail is reported; the same words in a cat of a log are not', () => {
+  const findings = scan(
+    prompt('run the tests'),
+    call('t', 'Bash', { command: 'pytest -q 2>&1 | tail -2' }),
+    result('t', 'FAILED tests/test_api.py::test_login - assert 401 == 200\n1 failed, 41 passed in 3.21s', false, { toolUseResult: { stdout: '', stderr: '', interrupted: false } }),
+    call('c', 'Bash', { command: 'cat ci/last-run.log' }),
+    result('c', 'FAILED tests/test_api.py::test_login\n1 failed, 41 passed in 3.21s', false, { toolUseResult: { stdout: '', stderr: '', interrupted: false } }),
+    say('One test fails.'),
+  );
+  assert.deepEqual(brief(findings), [['tool_error', 3]]);
+});
+
+test('tool_error: "Cancelled: parallel tool call" is a cascade, and an interrupt after "Exit code 137" is no tool error', () => {
+  const findings = scan(
+    prompt('list both dirs'),
+    ...parallel('m1', ['a', 'Bash', { command: 'ls /missing' }], ['b', 'Bash', { command: 'ls /tmp' }]),
+    result('a', 'Exit code 2\nls: cannot access \'/missing\': No such file or directory', true),
+    result('b', '<tool_use_error>Cancelled: parallel tool call Bash(ls /missing) errored</tool_use_error>', true),
+    call('c', 'Bash', { command: 'sleep 600' }),
+    result('c', 'Exit code 137\n[Request interrupted by user for tool use]', true),
+    marker('[Request interrupted by user for tool use]'),
+    prompt('thanks, that is enough'),
+    say('OK.'),
+  );
+  assert.deepEqual(brief(findings), [['tool_error', 4]]);
+});
+
 // ---- permission_denied ---------------------------------------------------------------------------
 
 test('permission_denied: refusals are reported once, never also as tool_error', () => {
@@ -137,6 +172,58 @@ test('permission_denied: a successful read of text that mentions "permission den
     say('The log shows a permission problem on sales.'),
   );
   assert.deepEqual(findings, []);
+});
+
+test('permission_denied: a PreToolUse hook block, by its text or by a hook that ran for a call the tool never answered itself', () => {
+  const findings = scan(
+    prompt('commit and push'),
+    call('c', 'Bash', { command: 'git commit -am wip' }),
+    hook('c', 'PreToolUse'),
+    result('c', 'Pre-commit validation failed:\n[FORMAT] Code is not formatted.', true),
+    call('p', 'Bash', { command: 'git push --force' }),
+    result('p', 'PreToolUse:Bash hook error: [guard.sh]: force pushes are blocked', true),
+    call('t', 'Bash', { command: 'npm test' }),
+    hook('t', 'PreToolUse'),
+    hook('t', 'PostToolUseFailure'),
+    result('t', 'Exit code 1\nTests: 1 failed, 9 passed, 10 total', true),
+    say('Blocked twice; the tests fail.'),
+  );
+  assert.deepEqual(brief(findings), [
+    ['permission_denied', 4],
+    ['permission_denied', 6],
+    ['tool_error', 10],
+  ]);
+});
+
+test('permission_denied: sudo wanting a password; EROFS stays a tool_error', () => {
+  const findings = scan(
+    prompt('install jq'),
+    call('s', 'Bash', { command: 'sudo apt-get install -y jq' }),
+    result('s', 'Exit code 1\nsudo: a terminal is required to read the password\nsudo: a password is required', true),
+    call('t', 'Bash', { command: 'touch /usr/share/x' }),
+    result('t', "Exit code 1\ntouch: cannot touch '/usr/share/x': Read-only file system", true),
+    say('Neither worked.'),
+  );
+  assert.deepEqual(brief(findings), [
+    ['permission_denied', 3],
+    ['tool_error', 5],
+  ]);
+});
+
+test('permission_denied: an ExitPlanMode rejection followed by "Implement the following plan" is an approval', () => {
+  const reject = "The user doesn't want to proceed with this tool use. The tool use was rejected.";
+  const findings = scan(
+    prompt('plan the migration'),
+    call('p1', 'ExitPlanMode', { plan: '1. add column' }),
+    result('p1', reject, true),
+    prompt('Implement the following plan:\n\n1. add column'),
+    say('Adding the column.'),
+    call('p2', 'ExitPlanMode', { plan: '2. drop old column' }),
+    result('p2', reject, true),
+    prompt('keep the old column for a week'),
+    say('OK.'),
+  );
+  assert.deepEqual(brief(findings), [['permission_denied', 7]]);
 });
 
 // ---- user_rejection --------------------------------------------------------------------------------
@@ -207,6 +294,35 @@ test('user_rejection: an interrupt counts only with a correction after it, and n
   );
 });
 
+test('user_rejection: a correction queued while the assistant works, then the interrupt, marks both lines', () => {
+  const findings = scan(
+    prompt('fetch the orders'),
+    call('c', 'Bash', { command: 'curl -s https://api.test/v1/orders > orders.json' }),
+    queued('wait, use the v2 endpoint, not v1'),
+    result('c', '', false),
+    marker('[Request interrupted by user]'),
+    call('d', 'Bash', { command: 'curl -s https://api.test/v2/orders > orders.json' }),
+    result('d', '', false),
+    say('Saved v2.'),
+  );
+  assert.deepEqual(brief(findings), [
+    ['user_rejection', 3],
+    ['user_rejection', 5],
+  ]);
+});
+
+test('user_rejection: a reply contradicting what the assistant just claimed', () => {
+  const findings = scan(
+    prompt('change the dashboard owner to Ana'),
+    say("The API doesn't allow changing the owner, so this has to be done by hand."),
+    prompt('I was able to do it through the UI'),
+    say('Good to know.'),
+    prompt('thanks, that works'),
+    say('Great.'),
+  );
+  assert.deepEqual(brief(findings), [['user_rejection', 3]]);
+});
+
 // ---- loop -------------------------------------------------------------------------------------------
 
 test('loop: three identical reads give one finding at the first call', () => {
@@ -244,6 +360,28 @@ test('loop: whitespace, standalone numbers and descriptions are normalized; targ
   const findings = scan(prompt('wait for the job'), ...polls.flat(), ...parts.flat(), ...tasks.flat(), say('done'));
   assert.deepEqual(brief(findings), [['loop', 2]]);
   assert.equal(findings[0].severity, 'error'); // five calls
+});
+
+test('loop: near-identical calls issued together in one message are one step, not a loop', () => {
+  const read = (id: string) => [id, 'Read', { file_path: '/r.csv' }] as [string, string, unknown];
+  const findings = scan(
+    prompt('summarize'),
+    ...parallel('m1', read('1'), read('2'), read('3')),
+    result('1', 'data', false),
+    result('2', 'data', false),
+    result('3', 'data', false),
+    ...parallel('m2', read('4')),
+    result('4', 'data', false),
+    say('done'),
+  );
+  assert.deepEqual(findings, []);
+});
+
+test('loop: the same command polled with a growing tail window is a loop at its first call', () => {
+  const lines = [prompt('why does it hang?')];
+  for (const [i, n] of [20, 50, 100].entries()) lines.push(call(`t${i}`, 'Bash', { command: `npm test 2>&1 | tail -${n}` }), result(`t${i}`, 'RUNS test/orders.test.ts', false));
+  lines.push(say('It hangs in orders.test.ts.'));
+  assert.deepEqual(brief(scan(...lines)), [['loop', 2]]);
 });
 
 // ---- abrupt_end -----------------------------------------------------------------------------------

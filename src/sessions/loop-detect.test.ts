@@ -48,3 +48,32 @@ test('near-identical: a small edit inside a long input still matches', () => {
   const b = callSignature('Bash', { command: `psql analytics -c "${sql};"` });
   assert.ok(nearIdentical(a, b));
 });
+
+// ---- v2: re-run decorations are ignored; real differences are kept -----------------------------------
+
+const bashSig = (command: string) => callSignature('Bash', { command });
+const same = (a: string, b: string) => nearIdentical(bashSig(a), bashSig(b));
+
+test('near-identical: another tail/head window, timeout, sleep prefix or stdin answer is the same command', () => {
+  assert.ok(same('npm test 2>&1 | tail -20', 'npm test 2>&1 | tail -100'));
+  assert.ok(same('kubectl get pods -n api | head -5', 'kubectl get pods -n api'));
+  assert.ok(same('timeout 60 npx jest test/orders.test.ts', 'timeout 300 npx jest test/orders.test.ts --detectOpenHandles'));
+  assert.ok(same('curl -s localhost:3000/health', 'sleep 10 && curl -s localhost:3000/health'));
+  assert.ok(same('npx create-next-app@latest todo-app --app', 'echo -e "\\n\\nn" | npx create-next-app@latest todo-app --app --src-dir'));
+  assert.ok(same('printf "y\\n" | ./scripts/reset-db.sh', 'yes | ./scripts/reset-db.sh'));
+});
+
+test('near-identical: other files, revisions or arguments are different commands', () => {
+  assert.ok(!same('pytest tests/test_a.py', 'pytest tests/test_b.py'));
+  assert.ok(!same('git show HEAD~1 --stat', 'git show HEAD~2 --stat'));
+  assert.ok(!same('npm test -- --grep cart', 'npm test -- --grep user'));
+  assert.ok(!same('git log --oneline -5', 'git log --stat --format=short --reverse'));
+});
+
+test('near-identical: a search pattern with \\( added is the same search; another word is not', () => {
+  const grep = (pattern: string) => callSignature('Grep', { pattern, path: 'src', output_mode: 'content' });
+  assert.ok(nearIdentical(grep('listen('), grep('listen\\(')));
+  assert.ok(nearIdentical(grep('listen\\('), grep('\\.listen\\(')));
+  assert.ok(!nearIdentical(grep('listen('), grep('connect(')));
+  assert.ok(!nearIdentical(grep('foo'), grep('bar')));
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { endsWithQuestion, rejectionReason } from './rejection.ts';
+import { endsWithQuestion, rejectionReason, TurnWords } from './rejection.ts';
 
 const rejects = [
   'no',
@@ -61,4 +61,71 @@ test('after a question a bare or elaborated "no" is an answer; an explicit corre
 test('endsWithQuestion looks at the closing words only', () => {
   assert.equal(endsWithQuestion('Done. Should I also drop the staging table?'), true);
   assert.equal(endsWithQuestion(`Is this right? ${'More detail. '.repeat(30)}Done.`), false);
+});
+
+// ---- v2 rules: each with a real-shaped correction and a near miss ----------------------------------
+
+const turn = (words: string) => {
+  const w = new TurnWords();
+  w.add(words);
+  return { afterQuestion: false, relatesToTurn: (text: string) => w.overlaps(text) };
+};
+
+test('redirects: "not X, Y", "X rather than Y", "use X, not Y"; "not sure" and "rather" alone are not', () => {
+  for (const text of [
+    'not as a comment, but as a document attached to the issue',
+    'not in src/, put it under scripts/',
+    'please attach it as a markdown file rather than a comment',
+    'Instead of mocking the DB, use the test container',
+    'use pnpm, not npm',
+    'it should be in UTC, not local time',
+  ]) {
+    assert.ok(rejectionReason(text, { afterQuestion: false }), text);
+  }
+  for (const text of ['not sure yet, let me think', 'I would rather you explain it first', 'use the same format for the Q4 report']) {
+    assert.equal(rejectionReason(text, { afterQuestion: false }), null, text);
+  }
+});
+
+test('contradicting a claim: "it does work", "I was able to…through the UI", "the code is right"; "it works now" is approval', () => {
+  for (const text of [
+    'I was able to do it through the UI',
+    'it does work, I just changed the owner from the admin settings page myself',
+    'fix the test, the code is right',
+    'I already ran the migration this morning',
+  ]) {
+    assert.ok(rejectionReason(text, { afterQuestion: false }), text);
+  }
+  for (const text of ['It works now, thanks!', 'I just pushed a fix for the other bug, please rebase', 'please test it manually in the browser']) {
+    assert.equal(rejectionReason(text, { afterQuestion: false }), null, text);
+  }
+});
+
+test('"it still fails" is a rejection only about something the assistant touched in this turn', () => {
+  const ctx = turn('All tests pass now. Bash(pnpm test)');
+  assert.ok(rejectionReason('they still fail on my machine, the date tests', ctx));
+  assert.equal(rejectionReason('scrolling in xterm.js still does not work, can you research it?', ctx), null);
+});
+
+test('"you forgot…", "it should be…", "yes revert it" and "no, that\'s all"', () => {
+  assert.ok(rejectionReason('you forgot to update the migration', { afterQuestion: false }));
+  assert.ok(rejectionReason('it should use the existing helper in utils.ts', { afterQuestion: false }));
+  assert.equal(rejectionReason('yes revert it', { afterQuestion: false }), null);
+  assert.equal(rejectionReason("no, that's all for today", { afterQuestion: false }), null);
+});
+
+test('after an interrupt, an instruction about the interrupted work is a correction; "continue" and a new question are not', () => {
+  const ctx = { ...turn('Proposed beads: epic Setup code quality tools'), afterInterrupt: true };
+  assert.ok(rejectionReason('create the beads', ctx));
+  assert.ok(rejectionReason('use the staging database for that', ctx));
+  assert.equal(rejectionReason('sorry, hit escape by accident - continue', ctx), null);
+  assert.equal(rejectionReason("what's the env var for the weather API key?", ctx), null);
+  assert.equal(rejectionReason('check the logs from yesterday', ctx), null);
+  assert.equal(rejectionReason('create the beads', { ...ctx, afterInterrupt: false }), null);
+});
+
+test('after a question, openers and redirects are answers', () => {
+  assert.equal(rejectionReason("don't, leave the README alone", { afterQuestion: true }), null);
+  assert.equal(rejectionReason('use pnpm, not npm', { afterQuestion: true }), null);
+  assert.equal(rejectionReason("don't, leave the README alone", { afterQuestion: false }), "don't");
 });

@@ -21,6 +21,7 @@ import { sessionsRepository } from './repositories/sessions.ts'
 import { activityRepository } from './repositories/activity.ts'
 import { feedbackRepository } from './repositories/feedback.ts'
 import { loginThrottleRepository } from './repositories/login-throttle.ts'
+import { changeStatesRepository } from './repositories/change-states.ts'
 import { savedViewsRepository } from './repositories/saved-views.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
@@ -56,6 +57,7 @@ export interface Store {
   readonly activity: ReturnType<typeof activityRepository>
   readonly feedback: ReturnType<typeof feedbackRepository>
   readonly loginThrottle: ReturnType<typeof loginThrottleRepository>
+  readonly changeStates: ReturnType<typeof changeStatesRepository>
   readonly savedViews: ReturnType<typeof savedViewsRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
@@ -79,6 +81,7 @@ export function storeOver(db: Db): Store {
     activity: activityRepository(db),
     feedback: feedbackRepository(db),
     loginThrottle: loginThrottleRepository(db),
+    changeStates: changeStatesRepository(db),
     savedViews: savedViewsRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),

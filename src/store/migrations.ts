@@ -351,6 +351,24 @@ export const migrations: Migration[] = [
     ],
     only: { postgres: [`ALTER TABLE saved_views ALTER COLUMN filters TYPE JSONB`] },
   },
+  {
+    version: 10,
+    name: 'change states: the exact states before and after each reversible change, for rollback',
+    statements: [
+      // Audit params are capped (256 characters) and redacted, so they cannot restore a long SQL source or template.
+      // Each reversible change keeps its full before and after state here, under the sha256 of its canonical JSON
+      // (the audit row's params carry that hash as state_sha256); one state reached twice is kept once.
+      // last_used_at is the newest audit row that refers to it, so a state outlives every row that needs it.
+      `CREATE TABLE change_states (
+        sha256 VARCHAR PRIMARY KEY,
+        state JSON NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        last_used_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX change_states_last_used ON change_states (last_used_at)`,
+    ],
+    only: { postgres: [`ALTER TABLE change_states ALTER COLUMN state TYPE JSONB`] },
+  },
 ]
 
 /**

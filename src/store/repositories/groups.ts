@@ -72,6 +72,19 @@ export function groupsRepository(db: Db) {
     async deleteGrant(id: string): Promise<void> {
       await db.run(`DELETE FROM resource_grants WHERE id = $1`, [id])
     },
+    /** The ids of the groups a user is a member of. */
+    async groupsOf(userId: string): Promise<string[]> {
+      return (await db.all<{ group_id: string }>(`SELECT group_id FROM user_group_members WHERE user_id = $1 ORDER BY group_id`, [userId])).map((r) => r.group_id)
+    },
+    /** A group's grants, by id. */
+    grantsOf: (groupId: string) => db.all<GrantRecord>(`SELECT * FROM resource_grants WHERE group_id = $1 ORDER BY id`, [groupId]),
+    /** Which group gives a user each resource they may access with a permission (one row per group and resource). */
+    grantsReaching: (userId: string, permission: string) =>
+      db.all<{ group_id: string; resource: string }>(
+        `SELECT DISTINCT g.group_id, g.resource FROM resource_grants g JOIN user_group_members m ON m.group_id = g.group_id
+         WHERE m.user_id = $1 AND g.permission = $2 ORDER BY g.resource, g.group_id`,
+        [userId, permission],
+      ),
     /** The resources a user may access with a permission through any of their groups. */
     async resourcesGranted(userId: string, permission: string): Promise<string[]> {
       const rows = await db.all<{ resource: string }>(

@@ -45,5 +45,8 @@ export function instanceRepository(db: Db) {
         await tx.run(`INSERT INTO instance_templates (name, content, updated_at, updated_by) VALUES ($1, $2, $3, $4)`, [name, content, now, by])
       })
     },
+    async deleteTemplate(name: string): Promise<void> {
+      await db.run(`DELETE FROM instance_templates WHERE name = $1`, [name])
+    },
   }
 }

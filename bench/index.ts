@@ -2,7 +2,7 @@
 // side by side in the same run and reported as ratios, because these machines are noisy.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
+import { benchAuditChain, benchAuditWriter, benchAuditedEndpoint, type Figure } from './audit.ts'
 import { benchFailureScan } from './failure-scan.ts'
 import { benchRedaction } from './redaction.ts'
 import { benchTimeline } from './activity.ts'
@@ -26,6 +26,7 @@ async function failureScanFigures(): Promise<Figure[]> {
 const only = process.argv.slice(2)
 const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audit-writer', () => benchAuditWriter()],
+  ['audit-chain', () => benchAuditChain()],
   ['audited-endpoint', () => benchAuditedEndpoint()],
   ['redaction', () => benchRedaction()],
   ['failure-scan', failureScanFigures],

@@ -25,7 +25,7 @@ const field = (i: HealthInputs, key: string) => computeHealth(i, now).fields.fin
 test('all green reads as all good', () => {
   const h = computeHealth(inputs(), now)
   assert.equal(h.status, 'green')
-  assert.deepEqual(h.fields.map((f) => f.key), ['scheduler', 'sync_24h', 'active_users_today', 'memory_pipeline', 'session_ingest', 'audit_writes', 'diagnose_warnings'])
+  assert.deepEqual(h.fields.map((f) => f.key), ['scheduler', 'sync_24h', 'active_users_today', 'memory_pipeline', 'session_ingest', 'audit_writes', 'diagnose_warnings', 'audit_chain'])
   assert.match(h.sentence, /^All good/)
   assert.equal(h.generated_at, now.toISOString())
 })

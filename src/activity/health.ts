@@ -25,6 +25,8 @@ export interface HealthInputs {
   ingest: { uploads_24h: number; processed_24h: number; pending: number; oldest_pending: string | null }
   auditFailures24h: { batches: number; rows: number; last_error: string | null }
   warnings: string[]
+  /** The last check of the audit log's tamper-evident chain (null: not checked yet). */
+  auditChain?: { ok: boolean; rows_checked: number; verified_at: string; first_bad?: { id: number | null; seq: number; reason: string } } | null
 }
 
 export const THRESHOLDS = {
@@ -110,8 +112,21 @@ export function diagnoseField(i: HealthInputs): HealthField {
 
 const RANK: Record<Color, number> = { grey: 0, green: 1, yellow: 2, red: 3 }
 
+/** The audit chain's last verification: red when broken (someone changed rows behind the application's back). */
+export function auditChainField(i: HealthInputs, now: Date): HealthField {
+  const base = { key: 'audit_chain', label: 'Audit chain', click_filter: { action_in: 'run_audit_verify,audit.verify' } }
+  const v = i.auditChain
+  if (!v) return { ...base, value: 'not verified yet', raw: null, color: 'grey' }
+  const age = minutes(now.getTime() - Date.parse(v.verified_at))
+  if (!v.ok) {
+    const where = v.first_bad?.id != null ? `row ${v.first_bad.id}` : `position ${v.first_bad?.seq}`
+    return { ...base, value: `broken at ${where}: ${v.first_bad?.reason ?? 'unknown'} (checked ${age} ago)`, raw: v, color: 'red' }
+  }
+  return { ...base, value: `${v.rows_checked.toLocaleString('en-US')} rows verified ${age} ago`, raw: v, color: 'green' }
+}
+
 export function computeHealth(i: HealthInputs, now: Date) {
-  const fields = [schedulerField(i, now), syncField(i), activeUsersField(i, now), memoryPipelineField(i, now), ingestField(i, now), auditWritesField(i), diagnoseField(i)]
+  const fields = [schedulerField(i, now), syncField(i), activeUsersField(i, now), memoryPipelineField(i, now), ingestField(i, now), auditWritesField(i), diagnoseField(i), auditChainField(i, now)]
   const worst = fields.reduce<Color>((w, f) => (RANK[f.color] > RANK[w] ? f.color : w), 'green')
   const status = (worst === 'grey' ? 'green' : worst) as 'green' | 'yellow' | 'red'
   const attention = fields.filter((f) => f.color === 'yellow' || f.color === 'red')

@@ -1,4 +1,5 @@
 import { firstReadInWindow } from '../audit/index.ts'
+import { AUDIT_CHAIN_CACHE_KEY } from '../audit/chain-check.ts'
 import { existsSync } from 'node:fs'
 import type { Actor, Services } from '../services.ts'
 import type { AuditRow, ActivityFilters } from '../store/index.ts'
@@ -91,13 +92,14 @@ async function diagnose(svc: Services, now: Date): Promise<string[]> {
 export async function gatherHealthInputs(svc: Services, now = new Date()): Promise<HealthInputs> {
   const dayAgo = new Date(now.getTime() - 86_400_000).toISOString()
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString()
-  const [lastRun, sync24h, active, lastProc, ingest, warnings] = await Promise.all([
+  const [lastRun, sync24h, active, lastProc, ingest, warnings, auditChain] = await Promise.all([
     svc.store.activity.latest('run_'),
     svc.store.activity.syncCountsSince(dayAgo),
     svc.store.activity.distinctUsersSince(midnight),
     svc.store.activity.latest('run_session_processor:'),
     svc.store.activity.sessionIngest(dayAgo),
     diagnose(svc, now),
+    svc.store.shared.cached<HealthInputs['auditChain']>(AUDIT_CHAIN_CACHE_KEY, now),
   ])
   const f = svc.audit.failures.since(new Date(now.getTime() - 86_400_000))
   return {
@@ -110,6 +112,7 @@ export async function gatherHealthInputs(svc: Services, now = new Date()): Promi
     ingest,
     auditFailures24h: { batches: f.batches, rows: f.rows, last_error: f.last_error },
     warnings,
+    auditChain: auditChain ?? null,
   }
 }
 

@@ -7,6 +7,7 @@ import { openStore, type Store } from '../store/index.ts'
 import { AuditWriter, type AuditEntry } from './writer.ts'
 import { capParams } from './caps.ts'
 import { isAuditResult } from './vocabulary.ts'
+import { verifyAuditChain } from './verify.ts'
 import { tempDir } from '../../test/helpers.ts'
 
 const log = pino({ level: 'silent' })
@@ -114,6 +115,9 @@ test('once the store accepts writes again, the next stored row brings the spoole
     for (let i = 0; i < 200 && (await store.audit.count()) < 3; i++) await new Promise((r) => setTimeout(r, 10))
     assert.deepEqual((await store.audit.find()).map((r) => r.correlation_id).sort(), ['c-1', 'c-2', 'c-3'])
     assert.equal(w.spool.pendingFiles().length, 0)
+    // Replayed rows join the tamper-evident chain where they are committed: it still verifies.
+    const v = await verifyAuditChain(store)
+    assert.deepEqual([v.ok, v.rows_checked], [true, 3])
   })
 })
 

@@ -11,6 +11,7 @@ import { listFindings, listSessions, sessionTableRows, showSession } from './com
 import { sync } from './commands/sync.ts'
 import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
+import { describeVerification, verifyAudit } from './commands/admin-audit.ts'
 import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS, TIMELINE_FILTER_HELP } from './commands/admin-activity.ts'
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
@@ -172,6 +173,18 @@ export function buildProgram(): Command {
     })
 
   const admin = program.command('admin').description('admin commands')
+  admin
+    .command('audit')
+    .description("the audit log's tamper-evident chain")
+    .command('verify')
+    .description('check that no audit row was edited, deleted or moved behind the application (exit code 1 when broken)')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const out = await verifyAudit(client())
+      if (opts.json) printJson(out)
+      else process.stdout.write(describeVerification(out) + '\n')
+      if (!out.ok) throw new CliError('the audit chain is broken: see the line above', 1)
+    })
   const activity = admin.command('activity').description('the Activity Center: health, timeline, sync grid')
   activity
     .command('health', { isDefault: true })

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { recordAuditVerification } from '../audit/chain-check.ts'
 import type { Actor, Services } from '../services.ts'
 import { syncDue } from '../platform/sync/index.ts'
 import { runDueScripts } from '../platform/scripts/index.ts'
@@ -45,6 +46,14 @@ export function coreJobs(svc: Services, processors: ProcessorJob[] = []): Job[] 
       // Retention: deletes what is older than the configured AGNES_*_RETENTION_DAYS (nothing when unset).
       name: 'retention_purge', action: 'run_retention_purge', everyMs: 6 * 3600_000, budgetMs,
       run: async ({ svc, deadline }) => ({ ...(await purgeExpired(svc, { deadline })) }),
+    },
+    {
+      // The audit log's tamper-evident chain, walked end to end once a day; the result shows in the health pulse.
+      name: 'audit_verify', action: 'run_audit_verify', everyMs: 24 * 3600_000, budgetMs,
+      run: async ({ svc }) => {
+        const out = await recordAuditVerification(svc)
+        return { ok: out.ok, rows_checked: out.rows_checked, first_bad: out.first_bad ?? null, failed: out.ok ? 0 : 1 }
+      },
     },
     ...processors.map((p) => ({
       name: `session_processor:${p.name}`,

@@ -369,6 +369,29 @@ export const migrations: Migration[] = [
     ],
     only: { postgres: [`ALTER TABLE change_states ALTER COLUMN state TYPE JSONB`] },
   },
+  {
+    version: 11,
+    name: 'tamper-evident audit log: each row hashed onto the one committed before it',
+    statements: [
+      // chain_seq is the commit order (rows of earlier versions stay NULL: before the chain); row_hash is
+      // sha256(previous row_hash + the row's canonical form), computed by repositories/audit.ts.
+      `ALTER TABLE audit_log ADD COLUMN chain_seq BIGINT`,
+      `ALTER TABLE audit_log ADD COLUMN row_hash VARCHAR`,
+      `CREATE INDEX audit_chain_seq ON audit_log (chain_seq)`,
+      // The chain's head, outside audit_log: one row, locked by every insert so workers chain in commit order.
+      // The anchor is where the chain starts now: the genesis, or the last row a retention purge removed.
+      `CREATE TABLE audit_chain (
+        id INTEGER PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        head VARCHAR NOT NULL,
+        anchor_seq BIGINT NOT NULL,
+        anchor_hash VARCHAR NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL
+      )`,
+      `INSERT INTO audit_chain (id, seq, head, anchor_seq, anchor_hash, updated_at)
+       VALUES (1, 0, '${'0'.repeat(64)}', 0, '${'0'.repeat(64)}', CURRENT_TIMESTAMP)`,
+    ],
+  },
 ]
 
 /**

@@ -24,6 +24,7 @@ import { uploadRoutes, uploadScope } from './routes/uploads.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
 import { savedViewRoutes } from './routes/saved-views.ts'
+import { auditRoutes } from './routes/audit.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,7 +55,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   pageSecurityHeaders(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

@@ -78,11 +78,11 @@ const settled = () => page.waitForFunction(() => {
   return t && t.style.opacity === '' && !document.querySelector('#ac-rows tr.ac-empty')?.textContent?.startsWith('Loading')
 })
 
-test('the page shows the health pulse (7 fields and a sentence), KPIs, facets and timeline rows', async () => {
+test('the page shows the health pulse (8 fields and a sentence), KPIs, facets and timeline rows', async () => {
   await page.goto('/admin/activity')
-  await page.waitForFunction(() => document.querySelectorAll('#ac-fields .ac-field').length === 7)
+  await page.waitForFunction(() => document.querySelectorAll('#ac-fields .ac-field').length === 8)
   const keys = await page.$$eval('#ac-fields .ac-field', (els) => els.map((e) => e.getAttribute('data-key')))
-  assert.deepEqual(keys.sort(), ['active_users_today', 'audit_writes', 'diagnose_warnings', 'memory_pipeline', 'scheduler', 'session_ingest', 'sync_24h'])
+  assert.deepEqual(keys.sort(), ['active_users_today', 'audit_chain', 'audit_writes', 'diagnose_warnings', 'memory_pipeline', 'scheduler', 'session_ingest', 'sync_24h'])
   const sentence = await page.textContent('#ac-sentence')
   assert.ok(sentence && sentence.length > 10 && !sentence.startsWith('Loading'), `sentence: ${sentence}`)
   await settled()

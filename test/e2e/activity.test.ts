@@ -161,7 +161,7 @@ test('reading writes one activity.read per actor and filters per 60 s; the healt
 test('the health pulse has every field with colours and a sentence', async () => {
   await s.svc.store.shared.purgeExpired(new Date(Date.now() + 60_000)) // drop the 30 s cache
   const h = await call(s.url, 'GET', '/api/admin/activity/health', { token: admin.token })
-  assert.deepEqual(h.body.fields.map((f: { key: string }) => f.key), ['scheduler', 'sync_24h', 'active_users_today', 'memory_pipeline', 'session_ingest', 'audit_writes', 'diagnose_warnings'])
+  assert.deepEqual(h.body.fields.map((f: { key: string }) => f.key), ['scheduler', 'sync_24h', 'active_users_today', 'memory_pipeline', 'session_ingest', 'audit_writes', 'diagnose_warnings', 'audit_chain'])
   const byKey = Object.fromEntries(h.body.fields.map((f: { key: string }) => [f.key, f]))
   assert.deepEqual(byKey.sync_24h.raw, { ok: 1, failed: 0 })
   assert.equal(byKey.active_users_today.raw, 2)

@@ -26,7 +26,7 @@ test('agnes admin activity health prints the pulse; --json gives the API shape',
   assert.match(plain.stdout, /^(GREEN|YELLOW|RED): /)
   assert.match(plain.stdout, /Scheduler/)
   const json = JSON.parse((await agnes(['admin', 'activity', 'health', '--json'])).stdout)
-  assert.equal(json.fields.length, 7)
+  assert.equal(json.fields.length, 8)
 })
 
 test('agnes admin activity timeline filters and pages through the cursor', async () => {

@@ -8,13 +8,14 @@ const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString
 test('retention: old audit rows, findings and feedback excerpts are purged by the scheduled job, which audits itself; unset keeps everything', async () => {
   const s = await startTestServer({ retention: { auditDays: 30, findingsDays: 60, feedbackExcerptDays: 7 } })
   try {
-    const admin = await s.bootstrap()
+    // Rows committed in the order of their times (as an instance writes them), the old ones first.
     const old = { user_id: null, user_email: null, resource: null, params: null, params_before: null, duration_ms: 1, client_ip: null, client_kind: 'api', result: 'success' }
     await s.svc.store.audit.insertMany([
       { ...old, timestamp: daysAgo(40), action: 'query.run', correlation_id: 'old-1' },
       { ...old, timestamp: daysAgo(31), action: 'query.run', correlation_id: 'old-2' },
       { ...old, timestamp: daysAgo(29), action: 'query.run', correlation_id: 'recent-1' },
     ])
+    const admin = await s.bootstrap()
     await s.svc.store.sessions.replaceFindings('ana/x.jsonl', [
       { session_file: 'ana/x.jsonl', username: 'ana', finding_type: 'tool_error', turn_index: 0, line: 3, severity: 'warning', excerpt: 'old', detected_at: daysAgo(90), occurred_at: null },
       { session_file: 'ana/x.jsonl', username: 'ana', finding_type: 'loop', turn_index: 1, line: 9, severity: 'warning', excerpt: 'recent', detected_at: daysAgo(10), occurred_at: null },

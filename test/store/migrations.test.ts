@@ -16,6 +16,20 @@ function openRaw(h: StoreHarness, cfg: StoreConfig): Promise<Db> {
   return h.engine === 'postgres' ? openPostgres(cfg.databaseUrl!) : openDuckDb(join(cfg.stateDir, 'system.duckdb'))
 }
 
+/** Writes an audit row as a store of an old version would have: the repository of today chains it (migration 11). */
+async function insertOldAuditRow(h: StoreHarness, cfg: StoreConfig, r: { timestamp: string; user_id: string | null; user_email: string | null; action: string; resource: string | null; params: unknown; result: string; duration_ms: number | null; client_ip: string | null; correlation_id: string }) {
+  const raw = await openRaw(h, cfg)
+  try {
+    await raw.run(
+      `INSERT INTO audit_log (timestamp, user_id, user_email, action, resource, params, params_before, result, duration_ms, client_ip, client_kind, correlation_id)
+       VALUES ($1, $2, $3, $4, $5, CAST($6 AS JSON), NULL, $7, $8, $9, 'api', $10)`,
+      [r.timestamp, r.user_id, r.user_email, r.action, r.resource, JSON.stringify(r.params), r.result, r.duration_ms, r.client_ip, r.correlation_id],
+    )
+  } finally {
+    await raw.close()
+  }
+}
+
 /** Indexes created by migrations (not the ones behind PRIMARY KEY / UNIQUE constraints). */
 function indexesOf(h: StoreHarness, raw: Db, table?: string): Promise<Array<{ table_name: string; index_name: string }>> {
   const sql =
@@ -49,8 +63,8 @@ describeStores('migrations', (h) => {
     assert.equal(await old.schemaVersion(), 1)
     const now = new Date().toISOString()
     await old.users.insert({ id: 'u1', email: 'kept@example.com', username: 'kept', name: 'Kept', is_admin: true, password_hash: null, created_at: now, updated_at: now })
-    await old.audit.insertMany([{ timestamp: now, user_id: 'u1', user_email: 'kept@example.com', action: 'user.create', resource: 'user:u1', params: { a: 1 }, params_before: null, result: 'success', duration_ms: 1.5, client_ip: '127.0.0.1', client_kind: 'api', correlation_id: 'c1' }])
     await old.close()
+    await insertOldAuditRow(h, cfg, { timestamp: now, user_id: 'u1', user_email: 'kept@example.com', action: 'user.create', resource: 'user:u1', params: { a: 1 }, result: 'success', duration_ms: 1.5, client_ip: '127.0.0.1', correlation_id: 'c1' })
 
     const upgraded = await openStore(cfg)
     assert.equal(await upgraded.schemaVersion(), latest)
@@ -72,7 +86,7 @@ describeStores('migrations', (h) => {
       const versions = await raw.all<{ version: number }>('SELECT version FROM schema_version ORDER BY version')
       assert.deepEqual(versions.map((v) => v.version), migrations.map((m) => m.version).sort((a, b) => a - b))
       const idx = await indexesOf(h, raw, 'audit_log')
-      assert.deepEqual(idx.map((i) => i.index_name), ['audit_action_ts', 'audit_correlation', 'audit_ts', 'audit_user_ts'])
+      assert.deepEqual(idx.map((i) => i.index_name), ['audit_action_ts', 'audit_chain_seq', 'audit_correlation', 'audit_ts', 'audit_user_ts'])
       schemas.set(h.engine, { columns: await columnsOf(raw), indexes: (await indexesOf(h, raw)).map((i) => `${i.table_name}.${i.index_name}`) })
     } finally {
       await raw.close()
@@ -97,8 +111,8 @@ describeStores('migrations', (h) => {
     const cfg = await h.freshConfig()
     const old = await openStore(cfg, { upTo: 5 })
     const now = new Date().toISOString()
-    await old.audit.insertMany([{ timestamp: now, user_id: null, user_email: null, action: 'user.create', resource: null, params: { b: 'x', a: [1, 2] }, params_before: null, result: 'success', duration_ms: null, client_ip: null, client_kind: 'api', correlation_id: 'before-6' }])
     await old.close()
+    await insertOldAuditRow(h, cfg, { timestamp: now, user_id: null, user_email: null, action: 'user.create', resource: null, params: { b: 'x', a: [1, 2] }, result: 'success', duration_ms: null, client_ip: null, correlation_id: 'before-6' })
     if (h.engine === 'postgres') {
       // Rows written by a version-5 PostgreSQL could hold the NUL escape JSON accepts and JSONB refuses,
       // next to a backslash that only looks like one.

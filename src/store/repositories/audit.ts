@@ -1,5 +1,6 @@
 import type { Db } from '../db.ts'
-import { toJsonColumn } from './json.ts'
+import { isConflictError, toJsonColumn } from './json.ts'
+import { chainHash } from './audit-chain.ts'
 
 /** An audit row as the API returns it (CONTRACT section 3). */
 export interface AuditRow {
@@ -21,7 +22,21 @@ export interface AuditRow {
 export type NewAuditRow = Omit<AuditRow, 'id'>
 
 const COLS = 'timestamp, user_id, user_email, action, resource, params, params_before, result, duration_ms, client_ip, client_kind, correlation_id'
-const PER_ROW = 12
+const PER_ROW = 14
+
+/** An audit row with its place in the tamper-evident chain (null for rows written before the chain existed). */
+export interface ChainedAuditRow extends AuditRow {
+  chain_seq: number | null
+  row_hash: string | null
+}
+
+/** The chain's head and where it starts (the genesis, or the last row a retention purge removed). */
+export interface AuditChainState {
+  seq: number
+  head: string
+  anchor_seq: number
+  anchor_hash: string
+}
 
 function parseJson(v: unknown): Record<string, unknown> | null {
   if (v === null || v === undefined) return null
@@ -51,23 +66,37 @@ export interface AuditQuery {
 const INSERT_CHUNK = 1000
 
 export function auditRepository(db: Db) {
-  const insertStatement = (rows: NewAuditRow[]) => {
+  const insertStatement = (rows: Array<NewAuditRow & { chain_seq: number; row_hash: string }>) => {
     const values: string[] = []
     const params: unknown[] = []
     const j = db.dialect.json
     for (const r of rows) {
       const b = params.length
       const p = (i: number) => `$${b + i}`
-      values.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${j(p(6))}, ${j(p(7))}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)})`)
+      values.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${j(p(6))}, ${j(p(7))}, ${p(8)}, ${p(9)}, ${p(10)}, ${p(11)}, ${p(12)}, ${p(13)}, ${p(14)})`)
       params.push(
         r.timestamp, r.user_id, r.user_email, r.action, r.resource,
         r.params === null ? null : toJsonColumn(r.params),
         r.params_before === null ? null : toJsonColumn(r.params_before),
-        r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id,
+        r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id, r.chain_seq, r.row_hash,
       )
     }
     if (params.length !== rows.length * PER_ROW) throw new Error('audit insert: column count mismatch')
-    return { sql: `INSERT INTO audit_log (${COLS}) VALUES ${values.join(', ')}`, params }
+    return { sql: `INSERT INTO audit_log (${COLS}, chain_seq, row_hash) VALUES ${values.join(', ')}`, params }
+  }
+  // DuckDB has one writing process, and two of its transactions updating the chain's head row would conflict:
+  // inserts of this process take turns. On PostgreSQL the head row's lock orders the workers: a transaction that
+  // waited for another's commit fails to serialize (repeatable read) and runs again on the new head.
+  let turn: Promise<unknown> = Promise.resolve()
+  const onTheHead = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await db.transaction(fn)
+      } catch (e) {
+        if (!isConflictError(e) || attempt >= 100) throw e
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)))
+      }
+    }
   }
   return {
     /**
@@ -76,11 +105,48 @@ export function auditRepository(db: Db) {
      */
     async insertMany(rows: NewAuditRow[]): Promise<void> {
       if (rows.length === 0) return
-      const statements: Array<{ sql: string; params: unknown[] }> = []
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) statements.push(insertStatement(rows.slice(i, i + INSERT_CHUNK)))
-      await db.transaction(async (tx) => {
-        for (const s of statements) await tx.run(s.sql, s.params)
-      })
+      const write = turn.then(() =>
+        onTheHead(async (tx) => {
+          // Lock the head first (a no-op update), then read it: the rows chain onto what committed last.
+          await tx.run(`UPDATE audit_chain SET seq = seq WHERE id = 1`)
+          const head = await tx.one<{ seq: number | string; head: string }>(`SELECT seq, head FROM audit_chain WHERE id = 1`)
+          if (!head) throw new Error('audit chain head is missing (migration 11)')
+          let seq = Number(head.seq)
+          let prev = head.head
+          const chained = rows.map((r) => {
+            prev = chainHash(prev, r)
+            return { ...r, chain_seq: ++seq, row_hash: prev }
+          })
+          for (let i = 0; i < chained.length; i += INSERT_CHUNK) {
+            const st = insertStatement(chained.slice(i, i + INSERT_CHUNK))
+            await tx.run(st.sql, st.params)
+          }
+          await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
+        }),
+      )
+      turn = write.catch(() => {})
+      await write
+    },
+    /** The chain's head and anchor. */
+    async chainState(): Promise<AuditChainState> {
+      const r = await db.one<{ seq: number | string; head: string; anchor_seq: number | string; anchor_hash: string }>(
+        `SELECT seq, head, anchor_seq, anchor_hash FROM audit_chain WHERE id = 1`,
+      )
+      if (!r) throw new Error('audit chain head is missing (migration 11)')
+      return { seq: Number(r.seq), head: r.head, anchor_seq: Number(r.anchor_seq), anchor_hash: r.anchor_hash }
+    },
+    /** Chained rows after `afterSeq`, in chain order, at most `limit`. */
+    async chainPage(afterSeq: number, limit: number): Promise<ChainedAuditRow[]> {
+      const rows = await db.all(
+        `SELECT id, ${COLS}, chain_seq, row_hash FROM audit_log WHERE chain_seq > $1 ORDER BY chain_seq, id LIMIT $2`,
+        [afterSeq, limit],
+      )
+      return rows.map((r) => ({ ...toAuditRow(r), chain_seq: Number(r.chain_seq), row_hash: r.row_hash as string }))
+    },
+    /** Rows written before the chain existed (migration 11): not covered by verification. */
+    async unchainedCount(): Promise<number> {
+      const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM audit_log WHERE chain_seq IS NULL`)
+      return Number(r?.n ?? 0)
     },
 
     /** Newest first; a simple lookup used by tests and the CLI until the timeline's filter builder replaces it. */
@@ -102,12 +168,43 @@ export function auditRepository(db: Db) {
       )
       return rows.map(toAuditRow)
     },
-    /** Deletes rows older than a moment, at most `limit` of them (oldest first), so a purge is bounded. */
+    /**
+     * Deletes rows older than a moment, at most `limit` of them, so a purge is bounded. Chained rows go from the
+     * chain's start, in commit order, up to the first row that is not old enough; the chain then starts at a new
+     * anchor (the last row removed), so what is left still verifies. A row replayed late from the spool, older than
+     * rows committed before it, waits until those are old enough too. Rows from before the chain go by their time.
+     */
     async purgeBefore(beforeIso: string, limit: number): Promise<number> {
-      return db.run(
-        `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE timestamp < $1 ORDER BY timestamp, id LIMIT $2)`,
-        [beforeIso, limit],
+      const purge = turn.then(() =>
+        onTheHead(async (tx) => {
+          await tx.run(`UPDATE audit_chain SET seq = seq WHERE id = 1`)
+          const state = await tx.one<{ seq: number | string; anchor_seq: number | string }>(`SELECT seq, anchor_seq FROM audit_chain WHERE id = 1`)
+          const anchor = Number(state?.anchor_seq ?? 0)
+          const keep = await tx.one<{ s: number | string | null }>(
+            `SELECT min(chain_seq) AS s FROM audit_log WHERE chain_seq > $1 AND timestamp >= $2`,
+            [anchor, beforeIso],
+          )
+          const cut = Math.min(keep?.s == null ? Number(state?.seq ?? 0) + 1 : Number(keep.s), anchor + limit + 1)
+          let removed = 0
+          if (cut - 1 > anchor) {
+            const last = await tx.one<{ row_hash: string }>(`SELECT row_hash FROM audit_log WHERE chain_seq = $1`, [cut - 1])
+            // A missing row is for verification to report, not for the purge to paper over.
+            if (last) {
+              removed += await tx.run(`DELETE FROM audit_log WHERE chain_seq > $1 AND chain_seq < $2`, [anchor, cut])
+              await tx.run(`UPDATE audit_chain SET anchor_seq = $1, anchor_hash = $2, updated_at = $3 WHERE id = 1`, [cut - 1, last.row_hash, new Date().toISOString()])
+            }
+          }
+          if (removed < limit) {
+            removed += await tx.run(
+              `DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE chain_seq IS NULL AND timestamp < $1 ORDER BY timestamp, id LIMIT $2)`,
+              [beforeIso, limit - removed],
+            )
+          }
+          return removed
+        }),
       )
+      turn = purge.catch(() => {})
+      return purge
     },
     async count(): Promise<number> {
       const r = await db.one<{ n: number }>(`SELECT count(*) AS n FROM audit_log`)

@@ -112,3 +112,29 @@ test('onlyReads: every segment must only print data; quoted pipes do not split',
   assert.equal(onlyReads('cd web && npx jest | tail -5'), false);
   assert.equal(onlyReads('FOO=1 python run.py'), false);
 });
+
+test('masked failure: other runners and build tools report failures in their own words', () => {
+  const failed: Array<[string, string]> = [
+    ['mvn test | tail -3', '[ERROR] Tests run: 10, Failures: 2, Errors: 0, Skipped: 0'],
+    ['ctest | tail -2', '75% tests passed, 1 tests failed out of 4'],
+    ['swift test 2>&1 | tail -1', 'Executed 5 tests, with 1 failure (0 unexpected) in 0.012 seconds'],
+    ['prove -r t/ | tail -2', 'not ok 3 - parses dates'],
+    ['bun test 2>&1 | tail -2', ' 5 pass\n 1 fail'],
+    ['dotnet build | tail -1', 'Program.cs(5,10): error CS1002: ; expected'],
+    ['npm run build | tail -2', 'Failed to compile.\n./src/app.tsx'],
+    ['black --check . ; true', 'would reformat src/io.py\n1 file would be reformatted, 9 files would be left unchanged.'],
+    ['go build ./... 2>&1 | head', './main.go:10:2: undefined: foo'],
+    ['ruby app.rb 2>&1 | tail -1', "app.rb:3:in `<main>': undefined local variable or method `x' for main:Object (NameError)"],
+    ['pip install -r req.txt | tail -1', 'ERROR: Could not find a version that satisfies the requirement foo==9.9'],
+    ['pnpm -r build | tail -1', ' ERR_PNPM_RECURSIVE_RUN_FIRST_FAIL  web@1.0.0 build: `next build`'],
+  ];
+  for (const [command, output] of failed) assert.equal(maskedFailure(bash(command, output)), 'error', output);
+  const clean: Array<[string, string]> = [
+    ['mvn test | tail -3', '[INFO] Tests run: 10, Failures: 0, Errors: 0, Skipped: 0'],
+    ['bun test 2>&1 | tail -2', ' 6 pass\n 0 fail'],
+    ['npm run build | tail -2', 'Compiled successfully.\nRoute (app)  Size'],
+    ['black --check . ; true', 'All done! ✨ 🍰 ✨\n10 files would be left unchanged.'],
+    ['go build ./... 2>&1 | head', ''],
+  ];
+  for (const [command, output] of clean) assert.equal(maskedFailure(bash(command, output)), null, output);
+});

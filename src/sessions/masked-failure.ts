@@ -48,20 +48,24 @@ const OWN_REFUSAL =
 // RSpec, minitest, PHPUnit, unittest, node:test/TAP) and the per-test failure lines they print.
 const TESTS_FAILED = new RegExp(
   [
-    String.raw`^=*\s*(?:\d+ \w+, )*[1-9]\d* (?:failed|errors?)\b.* in [\d.]+ ?s`,
-    String.raw`^\s*Tests?:\s+[1-9]\d* failed`,
-    String.raw`^\s*Test Suites:\s+[1-9]\d* failed`,
+    String.raw`^=*\s*(?:\d+ \w+, )*[1-9]\d* (?:failed|errors?)\b.* in [\d.]+ ?m?s`,
+    String.raw`^\s*(?:Tests?|Test Suites|Snapshots):\s+[1-9]\d* failed`,
     String.raw`^\s*(?:Test Files|Tests)\s+[1-9]\d* failed`,
-    String.raw`^\s*[1-9]\d* failing\b`,
+    String.raw`^\s*[1-9]\d* (?:failing|failed|fail)\s*$`,
     String.raw`^--- FAIL: `,
     String.raw`^FAIL(?:\t|$)`,
     String.raw`^\s*FAIL\s+\S`,
-    String.raw`^FAILED (?:\S+::|\((?:failures|errors)=)`,
+    String.raw`^FAILED\b`,
     String.raw`^test result: FAILED\b`,
     String.raw`^error: test failed\b`,
-    String.raw`\b\d+ (?:tests?|examples?|runs?)(?:, \d+ \w+)*, [1-9]\d* (?:failures?|errors?)\b`,
+    String.raw`\b\d+ (?:tests?|examples?|runs?|specs?)(?:, \d+ \w+)*, [1-9]\d* (?:failures?|errors?)\b`,
+    String.raw`\bTests run: \d+, Failures: (?:[1-9]|\d+, Errors: [1-9])`,
+    String.raw`\b[1-9]\d* tests? failed out of\b`,
+    String.raw`\bwith [1-9]\d* failures?\b`,
+    String.raw`\([1-9]\d* FAILED\)`,
     String.raw`^(?:FAILURES|ERRORS)!$`,
     String.raw`^[#ℹ] fail [1-9]`,
+    String.raw`^not ok \d+`,
   ].join('|'),
   'm',
 );
@@ -71,10 +75,11 @@ const TESTS_PASSED = new RegExp(
     String.raw`^=*\s*\d+ passed\b(?!.*\b[1-9]\d* (?:failed|errors?)\b)`,
     String.raw`^\s*Tests?:\s+(?:\d+ (?:passed|skipped|todo), )*\d+ passed, \d+ total`,
     String.raw`^\s*(?:Test Files|Tests)\s+\d+ passed\b`,
-    String.raw`^\s*\d+ passing\b`,
+    String.raw`^\s*\d+ (?:passing|pass)\b`,
     String.raw`^ok\s+\S+\s+[\d.]+s`,
     String.raw`^test result: ok\.`,
-    String.raw`\b\d+ (?:tests?|examples?|runs?)(?:, \d+ \w+)*, 0 (?:failures|errors)\b`,
+    String.raw`\b\d+ (?:tests?|examples?|runs?|specs?)(?:, \d+ \w+)*, 0 (?:failures|errors)\b`,
+    String.raw`\bTests run: \d+, Failures: 0, Errors: 0\b`,
     String.raw`^OK(?: \(|$)`,
     String.raw`^[#ℹ] fail 0\b`,
   ].join('|'),
@@ -83,31 +88,38 @@ const TESTS_PASSED = new RegExp(
 // Compiler, type-checker, linter and build-tool failures.
 const BUILD_FAILED = new RegExp(
   [
-    String.raw`\berror TS\d+:`,
+    String.raw`\berror [A-Z]{1,4}\d{3,5}:`,
     String.raw`^error(?:\[E\d+\])?: `,
     String.raw`^\S+:\d+:(?:\d+:)? (?:fatal )?error: `,
+    String.raw`^[\w.-]+: (?:fatal )?error: `,
+    String.raw`^(?:\.\/)?\S+\.go:\d+:\d+: `,
+    String.raw`: undefined reference to `,
     String.raw`^Found [1-9]\d* errors?\b`,
     String.raw`^\s*\d+:\d+\s+error\s`,
     String.raw`✖ [1-9]\d* problems? \([1-9]\d* errors?`,
+    String.raw`\bwould be reformatted\b|^Code style issues found\b|\[warn\] Code style issues found`,
     String.raw`^make(?:\[\d+\])?: \*\*\* .*\bError \d+`,
     String.raw`^BUILD FAILED\b|^FAILURE: Build failed|^\[ERROR\] BUILD FAILURE`,
-    String.raw`^npm (?:ERR!|error) `,
+    String.raw`^npm (?:ERR!|error) |^error Command failed\b|\bELIFECYCLE\b.*\bfailed|^\s*ERR_PNPM_\w+|\bCommand failed with exit code [1-9]`,
+    String.raw`^Failed to compile\b|^Type error: `,
     String.raw`^\s*\*\* \([A-Z][\w.]*\)`,
     String.raw`^== Compilation error`,
-    String.raw`^ERROR: failed to (?:solve|build)\b`,
+    String.raw`^ERROR: \S`,
   ].join('|'),
   'm',
 );
-// A crash: tracebacks and uncaught errors at the start of a line, Go and Rust panics, git's fatal.
+// A crash: tracebacks and uncaught errors at the start of a line, Ruby's "(NameError)" endings, Go and
+// Rust panics, git's fatal, a killed or crashed process.
 const CRASHED = new RegExp(
   [
     String.raw`^Traceback \(most recent call last\):`,
     String.raw`^(?:[A-Z]\w*(?:Error|Exception)|Error)(?:: |$)`,
+    String.raw`^\S.*\((?:[A-Z]\w*::)*[A-Z]\w*(?:Error|Exception)\)$`,
     String.raw`^Exception in thread `,
     String.raw`^panic: `,
     String.raw`^thread '[^']*' panicked at`,
     String.raw`^fatal: `,
-    String.raw`^Segmentation fault`,
+    String.raw`^Segmentation fault|^Killed$`,
   ].join('|'),
   'm',
 );
@@ -115,7 +127,7 @@ const CRASHED = new RegExp(
 const MISSING_HINT = /[Nn]o such|cannot |not found|curl: \(/;
 // Every rule below needs one of these words; most outputs have none and are passed over in one scan.
 const ANY_SIGNAL =
-  /fail|FAIL|rror|ERROR|No such|no such|not found|cannot|denied|sudoers|sudo:|Traceback|xception|panic|fatal|Segmentation|\*\* \(|✖|== Compilation|curl: \(/;
+  /fail|Fail|FAIL|rror|ERROR|No such|no such|not found|cannot|denied|sudoers|sudo:|Traceback|xception|panic|fatal|Segmentation|Killed|not ok|reformatted|Code style|undefined|\.go:\d|\*\* \(|✖|== Compilation|curl: \(/;
 
 /** Judges a shell result that reported no failure (see the file comment); null when it looks fine. */
 export function maskedFailure(result: ToolResult): MaskedOutcome {

@@ -54,7 +54,8 @@ export async function bootstrapAdmin(
   const user = await createUser(svc, note, { email: input.email, name: input.name, is_admin: true, password: input.password })
   const tokenNote: AuditNote = {}
   const { token } = await createToken(svc, tokenNote, user.id, { name: 'bootstrap' })
-  note.params = { email: user.email, token_id: tokenNote.resource }
+  // The first admin, as user.create records a user, and which token they got (never its secret).
+  note.params = { ...note.params, token_id: tokenNote.resource }
   try {
     unlinkSync(bootstrapTokenPath(svc.config))
   } catch {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import type { Store, TokenRecord, UserRecord } from '../../store/index.ts'
-import type { AuditNote, Services } from '../../services.ts'
+import type { Actor, AuditNote, Services } from '../../services.ts'
 import { notFound } from '../../errors.ts'
+import { noteChange } from '../changes/record.ts'
+import { lockout } from '../users/lockout.ts'
 import { newPersonalToken, sha256Hex, TOKEN_PREFIX } from './secrets.ts'
 
 /** last_used_at is refreshed at most this often, so a busy token does not cost a write per request. */
@@ -23,6 +25,11 @@ export function presentToken(t: TokenRecord): PublicToken {
     id: t.id, user_id: t.user_id, name: t.name, prefix: t.token_prefix, created_at: t.created_at,
     expires_at: t.expires_at, last_used_at: t.last_used_at, revoked_at: t.revoked_at,
   }
+}
+
+/** A token as audit rows record it: never its hash, and not when it was last used (that is not a change). */
+export function tokenState(t: TokenRecord) {
+  return { id: t.id, user_id: t.user_id, name: t.name, prefix: t.token_prefix, expires_at: t.expires_at, revoked_at: t.revoked_at }
 }
 
 /** Issues a token for a user. The secret is returned once; only its hash is kept. */
@@ -49,18 +56,27 @@ export async function createToken(
   }
   await svc.store.tokens.insert(rec)
   note.resource = `token:${rec.id}`
-  note.params = { user_id: userId, user_email: user.email, name: rec.name, expires_at: rec.expires_at }
+  await noteChange(svc, note, null, { ...tokenState(rec), user_email: user.email })
   return { id: rec.id, token, expires_at: rec.expires_at }
 }
 
-export async function revokeToken(svc: Pick<Services, 'store'>, note: AuditNote, id: string): Promise<PublicToken> {
+/**
+ * Revokes a token. Refused (409 lockout) for the token the request itself is signed with: the caller would be cut
+ * off mid-request, and an admin could lock themselves out; revoke it from another token or the web page.
+ */
+export async function revokeToken(svc: Pick<Services, 'store'>, note: AuditNote, actor: Actor, id: string): Promise<PublicToken> {
   const t = await svc.store.tokens.byId(id)
   note.resource = `token:${id}`
   if (!t) throw notFound('token')
-  note.params_before = presentToken(t) as unknown as Record<string, unknown>
+  note.params_before = tokenState(t)
+  if (actor.via === 'token' && actor.tokenId === id) {
+    throw lockout('this request is signed with that token, so revoking it would lock you out: revoke it from another token or the web page', 'id')
+  }
   const now = new Date().toISOString()
   if (!t.revoked_at) await svc.store.tokens.revoke(id, now)
-  return presentToken({ ...t, revoked_at: t.revoked_at ?? now })
+  const after = { ...t, revoked_at: t.revoked_at ?? now }
+  await noteChange(svc, note, tokenState(t), tokenState(after))
+  return presentToken(after)
 }
 
 /** Resolves a presented bearer token to its user, or null when unknown, revoked or expired. */

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import { notFound } from '../../errors.ts'
+import { noteChange } from '../changes/record.ts'
 
 /**
  * The instance settings an admin can change, with their types. A typo'd key is refused instead of being
@@ -24,14 +25,20 @@ type Svc = Pick<Services, 'store'>
 
 export const getInstanceConfig = (svc: Svc) => svc.store.instance.getConfig()
 
+/** The values of some settings (null: unset, i.e. the default applies). */
+export const configState = (config: Record<string, unknown>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, config[k] ?? null]))
+
 /** Sets the given keys (null removes one); the previous values of exactly those keys go to params_before. */
 export async function updateInstanceConfig(svc: Svc, note: AuditNote, actor: Actor, values: Record<string, unknown>) {
-  const before = await svc.store.instance.getConfig()
+  const keys = Object.keys(values)
+  const before = configState(await svc.store.instance.getConfig(), keys)
   note.resource = 'instance_config'
-  note.params_before = Object.fromEntries(Object.keys(values).map((k) => [k, before[k] ?? null]))
+  note.params_before = before
   note.params = { ...values }
   await svc.store.instance.setConfig(values, actor.user?.id ?? null, new Date().toISOString())
-  return svc.store.instance.getConfig()
+  const after = await svc.store.instance.getConfig()
+  await noteChange(svc, note, before, configState(after, keys), { keep: true })
+  return after
 }
 
 export const listTemplates = (svc: Svc) => svc.store.instance.listTemplates()
@@ -42,11 +49,25 @@ export async function getTemplate(svc: Svc, name: string) {
   return t
 }
 
+/** A template as its audit rows record it (the row's copy of a long content is cut; the kept state is whole). */
+export const templateState = (t: { name: string; content: string }) => ({ name: t.name, content: t.content })
+
 export async function setTemplate(svc: Svc, note: AuditNote, actor: Actor, name: string, content: string) {
   note.resource = `instance_template:${name}`
   const before = await svc.store.instance.template(name)
-  note.params_before = before ? { content: before.content, updated_at: before.updated_at } : null
+  note.params_before = before ? templateState(before) : null
   note.params = { name, bytes: Buffer.byteLength(content) }
   await svc.store.instance.setTemplate(name, content, actor.user?.id ?? null, new Date().toISOString())
-  return getTemplate(svc, name)
+  const after = await getTemplate(svc, name)
+  await noteChange(svc, note, before ? templateState(before) : null, templateState(after), { keep: true })
+  return after
+}
+
+/** Removes a template. No route offers this: it is the inverse a rollback uses for a template that did not exist. */
+export async function deleteTemplate(svc: Svc, note: AuditNote, name: string) {
+  note.resource = `instance_template:${name}`
+  const before = await svc.store.instance.template(name)
+  if (!before) throw notFound('template')
+  await svc.store.instance.deleteTemplate(name)
+  await noteChange(svc, note, templateState(before), null, { keep: true })
 }

@@ -3,6 +3,7 @@ import { extname, isAbsolute, resolve, sep } from 'node:path'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import type { DataTableRecord, TableSource } from '../../store/index.ts'
 import { AppError, badRequest, conflict, notFound } from '../../errors.ts'
+import { noteChange } from '../changes/record.ts'
 
 export const TABLE_ID = /^[a-z][a-z0-9_]{0,62}$/
 
@@ -73,6 +74,9 @@ export function presentTable(t: DataTableRecord) {
   return { id: t.id, source: t.source, sync_interval_minutes: t.sync_interval_minutes, description: t.description, created_at: t.created_at, updated_at: t.updated_at }
 }
 
+/** A table as its audit rows record it: what register, update and unregister change. */
+export const tableState = (t: DataTableRecord) => ({ id: t.id, source: t.source, sync_interval_minutes: t.sync_interval_minutes, description: t.description })
+
 export async function registerTable(
   svc: Pick<Services, 'config' | 'store' | 'analytics'>,
   note: AuditNote,
@@ -90,6 +94,7 @@ export async function registerTable(
     created_at: now, updated_at: now, created_by: actor.user?.id ?? null,
   }
   await svc.store.tables.insert(rec)
+  await noteChange(svc, note, null, tableState(rec), { keep: true })
   return presentTable(rec)
 }
 
@@ -102,18 +107,20 @@ export async function updateTable(
   note.resource = `table:${id}`
   const before = await svc.store.tables.byId(id)
   if (!before) throw notFound('table')
-  note.params_before = presentTable(before)
+  note.params_before = tableState(before)
   note.params = { ...patch }
   const source = patch.source ? await normalizeSource(svc, id, patch.source) : undefined
   await svc.store.tables.update(id, { source, sync_interval_minutes: patch.sync_interval_minutes, description: patch.description }, new Date().toISOString())
-  return presentTable((await svc.store.tables.byId(id))!)
+  const after = (await svc.store.tables.byId(id))!
+  await noteChange(svc, note, tableState(before), tableState(after), { keep: true })
+  return presentTable(after)
 }
 
 export async function unregisterTable(svc: Pick<Services, 'store' | 'analytics'>, note: AuditNote, id: string) {
   note.resource = `table:${id}`
   const before = await svc.store.tables.byId(id)
   if (!before) throw notFound('table')
-  note.params_before = presentTable(before)
+  note.params_before = tableState(before)
   const dependents: DataTableRecord[] = []
   for (const t of await svc.store.tables.list()) {
     if (t.source.kind === 'sql' && (await sqlDependencies(svc, t.source.sql)).includes(id)) dependents.push(t)
@@ -121,6 +128,7 @@ export async function unregisterTable(svc: Pick<Services, 'store' | 'analytics'>
   if (dependents.length) throw conflict(`tables built from ${id} must go first: ${dependents.map((d) => d.id).join(', ')}`, 'table_in_use')
   await svc.store.tables.delete(id)
   await svc.analytics.dropTable(id)
+  await noteChange(svc, note, tableState(before), null, { keep: true })
 }
 
 /** The tables a stored SQL source reads, from DuckDB's own parser. */

@@ -127,8 +127,10 @@ export async function receiveSessionUploads(
 
   note.resource = staged.length === 1 ? `session:${user.username}/${staged[0].filename}` : `session:${user.username}`
   const stored: StoredSessionFile[] = []
+  // What each replaced transcript was, for params_before: a re-upload with new content replaces the stored one.
+  const replaced: Array<{ filename: string; bytes: number; sha256: string }> = []
   try {
-    for (const s of staged) stored.push(await commit(svc, user, userDir, s))
+    for (const s of staged) stored.push(await commit(svc, user, userDir, s, (prev) => replaced.push({ filename: prev.filename, bytes: Number(prev.bytes), sha256: prev.sha256 })))
   } finally {
     await Promise.all(staged.map((s) => rm(s.tmpPath, { force: true })))
   }
@@ -141,13 +143,14 @@ export async function receiveSessionUploads(
       filename: f.filename, bytes: f.bytes, sha256: f.sha256, redactions: f.redactions, redaction_kinds: f.redaction_kinds, unchanged: f.unchanged,
     })),
   }
+  note.params_before = replaced.length ? { files: replaced } : null
   return { stored }
 }
 
 type User = NonNullable<Actor['user']>
 
 /** Moves one staged file into place (unless the same content is already there) and records it. */
-async function commit(svc: Services, user: User, userDir: string, s: StagedFile): Promise<StoredSessionFile> {
+async function commit(svc: Services, user: User, userDir: string, s: StagedFile, onReplace: (prev: SessionUploadRecord) => void): Promise<StoredSessionFile> {
   const sessionFile = `${user.username}/${s.filename}`
   const finalPath = sessionFilePath(userDir, s.filename)
   // Commits of one file are serialised across workers, so the file on disk and its row always agree.
@@ -162,6 +165,7 @@ async function commit(svc: Services, user: User, userDir: string, s: StagedFile)
       await rm(s.tmpPath, { force: true })
       return answer(true)
     }
+    if (prev) onReplace(prev)
     await rename(s.tmpPath, finalPath)
     await syncDir(userDir)
     const now = new Date().toISOString()

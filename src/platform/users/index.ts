@@ -3,6 +3,9 @@ import type { UserRecord } from '../../store/index.ts'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import { badRequest, conflict, notFound } from '../../errors.ts'
 import { hashPassword } from '../auth/passwords.ts'
+import { noteChange } from '../changes/record.ts'
+import { withLease } from '../leases.ts'
+import { lockout } from './lockout.ts'
 
 export interface PublicUser {
   id: string
@@ -19,6 +22,23 @@ export function presentUser(u: UserRecord): PublicUser {
   return {
     id: u.id, email: u.email, username: u.username, name: u.name, is_admin: u.is_admin,
     has_password: Boolean(u.password_hash), created_at: u.created_at, updated_at: u.updated_at,
+  }
+}
+
+/** A user as audit rows record them: never the password hash, only whether there is one. */
+export function userState(u: UserRecord) {
+  return { id: u.id, email: u.email, username: u.username, name: u.name, is_admin: u.is_admin, has_password: Boolean(u.password_hash) }
+}
+
+/**
+ * The store lease that changes of admin rights run under: two admins demoting (or deleting) each other at the same
+ * moment would each still count two admins, and both succeed; under the lease the second sees the first's change.
+ */
+const ADMINS_LEASE = 'users:admins'
+
+async function refuseLastAdmin(svc: Pick<Services, 'store'>, what: string): Promise<void> {
+  if ((await svc.store.users.countAdmins()) <= 1) {
+    throw lockout(`${what} would leave the instance without an admin: make another user an admin first`, 'is_admin')
   }
 }
 
@@ -64,6 +84,7 @@ export async function createUser(svc: Pick<Services, 'store'>, note: AuditNote, 
   }
   await svc.store.users.insert(user)
   note.resource = `user:${user.id}`
+  await noteChange(svc, note, null, userState(user))
   return presentUser(user)
 }
 
@@ -87,30 +108,36 @@ export async function updateUser(
   note.resource = `user:${id}`
   const before = await svc.store.users.byId(id)
   if (!before) throw notFound('user')
-  note.params_before = { ...presentUser(before) }
+  note.params_before = userState(before)
   note.params = { name: patch.name, is_admin: patch.is_admin, password_changed: patch.password !== undefined }
-  if (patch.is_admin === false && before.is_admin) {
-    if (actor.user?.id === id) throw badRequest('you cannot remove your own admin rights', 'is_admin')
-    if ((await svc.store.users.countAdmins()) <= 1) throw conflict('this is the last admin', 'last_admin', 'is_admin')
+  const demotes = patch.is_admin === false && before.is_admin
+  if (demotes && actor.user?.id === id) throw badRequest('you cannot remove your own admin rights', 'is_admin')
+  const change = {
+    name: patch.name,
+    is_admin: patch.is_admin,
+    password_hash: patch.password === undefined ? undefined : patch.password === null ? null : await hashPassword(patch.password),
   }
-  await svc.store.users.update(
-    id,
-    {
-      name: patch.name,
-      is_admin: patch.is_admin,
-      password_hash: patch.password === undefined ? undefined : patch.password === null ? null : await hashPassword(patch.password),
-    },
-    new Date().toISOString(),
-  )
-  return getUser(svc, id)
+  const apply = async () => {
+    if (demotes) await refuseLastAdmin(svc, `removing the admin rights of ${before.email}`)
+    await svc.store.users.update(id, change, new Date().toISOString())
+  }
+  await (demotes ? withLease(svc.store, ADMINS_LEASE, apply) : apply())
+  const after = (await svc.store.users.byId(id)) ?? before
+  await noteChange(svc, note, userState(before), userState(after))
+  return presentUser(after)
 }
 
 export async function deleteUser(svc: Pick<Services, 'store'>, note: AuditNote, actor: Actor, id: string): Promise<void> {
   note.resource = `user:${id}`
   const before = await svc.store.users.byId(id)
   if (!before) throw notFound('user')
-  note.params_before = { ...presentUser(before) }
+  const state = { ...userState(before), groups: await svc.store.groups.groupsOf(id) }
+  note.params_before = state
   if (actor.user?.id === id) throw badRequest('you cannot delete yourself', 'id')
-  if (before.is_admin && (await svc.store.users.countAdmins()) <= 1) throw conflict('this is the last admin', 'last_admin')
-  await svc.store.users.delete(id)
+  const apply = async () => {
+    if (before.is_admin) await refuseLastAdmin(svc, `deleting ${before.email}`)
+    await svc.store.users.delete(id)
+  }
+  await (before.is_admin ? withLease(svc.store, ADMINS_LEASE, apply) : apply())
+  await noteChange(svc, note, state, null)
 }

@@ -43,14 +43,16 @@ export const userRoutes = [
   }),
   defineRoute({
     method: 'PATCH', url: '/api/admin/users/:id', auth: 'admin', action: 'user.update', tag: 'users',
-    summary: 'Change a user\'s name, admin flag or password (null removes the password).',
+    summary:
+      'Change a user\'s name, admin flag or password (null removes the password). Removing your own admin rights is a 400; ' +
+      'removing the last admin\'s is a 409 lockout. Audited with params_before and params (never the password).',
     params: idParam, query: noQuery,
     body: z.strictObject({ name: displayName.nullable().optional(), is_admin: z.boolean().optional(), password: password.nullable().optional() }),
     handler: async ({ svc, note, actor, params, body }) => updateUser(svc, note, actor, params.id, body),
   }),
   defineRoute({
     method: 'DELETE', url: '/api/admin/users/:id', auth: 'admin', action: 'user.delete', tag: 'users',
-    summary: 'Delete a user with their tokens, sessions and memberships. Their audit rows stay.',
+    summary: 'Delete a user with their tokens, sessions and memberships. Their audit rows stay. Deleting yourself is a 400, the last admin a 409 lockout.',
     params: idParam, query: noQuery,
     handler: async ({ svc, note, actor, params }) => {
       await deleteUser(svc, note, actor, params.id)
@@ -77,18 +79,18 @@ export const userRoutes = [
   }),
   defineRoute({
     method: 'DELETE', url: '/api/admin/tokens/:id', auth: 'admin', action: 'token.revoke', tag: 'tokens',
-    summary: 'Revoke a token; it gets 401 from then on.',
+    summary: 'Revoke a token; it gets 401 from then on. The token this request is signed with is a 409 lockout.',
     params: idParam, query: noQuery,
-    handler: async ({ svc, note, params }) => revokeToken(svc, note, params.id),
+    handler: async ({ svc, note, actor, params }) => revokeToken(svc, note, actor, params.id),
   }),
   defineRoute({
     method: 'DELETE', url: '/api/me/tokens/:id', auth: 'user', action: 'token.revoke', tag: 'tokens',
-    summary: 'Revoke one of your own tokens.',
+    summary: 'Revoke one of your own tokens (not the one this request is signed with: 409 lockout).',
     params: idParam, query: noQuery,
     handler: async ({ svc, note, actor, params }) => {
       const t = await svc.store.tokens.byId(params.id)
       if (!t || t.user_id !== actor.user!.id) throw notFound('token')
-      return revokeToken(svc, note, params.id)
+      return revokeToken(svc, note, actor, params.id)
     },
   }),
 ]

@@ -27,7 +27,7 @@ pre{white-space:pre-wrap;overflow-wrap:anywhere}
 .error{color:var(--red)}.muted{color:var(--muted)}a{color:var(--accent)}
 .sign-in{max-width:420px;margin:40px auto}
 @media (max-width:700px){
-header.top{padding:8px 12px;gap:6px 12px}header.top nav{order:3;width:100%;gap:4px 14px}
+header.top{padding:8px 12px;gap:6px 12px}header.top nav{order:3;width:100%;gap:4px 14px}header.top .who{flex:1 1 0;text-align:right;font-size:13px}
 header.top button{padding:6px 10px}main{padding:12px}.sign-in{margin:16px auto}
 }
 `

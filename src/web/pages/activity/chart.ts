@@ -48,6 +48,22 @@ function legend(h: Histogram) {
     el('i', { class: `ac-swatch s-${c.key}` }), `${c.label} ${fmtInt(totals[c.key])}`)))
 }
 
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const two = (n: number) => String(n).padStart(2, '0')
+/** The time axis in UTC and 24 h: "14:00", with the day under the first tick of each day; whole days as "Nov 20". */
+function axisLabels(_u: uPlot, ticks: number[]): string[] {
+  let lastDay = ''
+  return ticks.map((t) => {
+    const d = new Date(t * 1000)
+    const day = `${MONTHS[d.getUTCMonth()]} ${d.getUTCDate()}`
+    const midnight = d.getUTCHours() === 0 && d.getUTCMinutes() === 0
+    const wholeDays = ticks.length > 1 && ticks[1] - ticks[0] >= 86400
+    const label = wholeDays ? day : `${two(d.getUTCHours())}:${two(d.getUTCMinutes())}${day !== lastDay || midnight ? `\n${day}` : ''}`
+    lastDay = day
+    return label
+  })
+}
+
 function size(box: HTMLElement) {
   const width = Math.max(200, box.clientWidth)
   return { width, height: width < 600 ? 130 : 170 }
@@ -65,7 +81,7 @@ function create(page: ActivityPage, box: HTMLElement, data: uPlot.AlignedData): 
     select: { show: true, left: 0, top: 0, width: 0, height: 0 },
     scales: { x: { time: true, range: () => range }, y: { range: (_u, _min, max) => [0, Math.max(1, max) * 1.08] } },
     axes: [
-      { stroke: '#5d6678', grid: { show: false }, ticks: { stroke: '#e3e6ec' }, font: '11px system-ui, sans-serif' },
+      { stroke: '#5d6678', grid: { show: false }, ticks: { stroke: '#e3e6ec' }, font: '11px system-ui, sans-serif', values: axisLabels },
       { stroke: '#5d6678', grid: { stroke: '#eef0f4' }, ticks: { show: false }, font: '11px system-ui, sans-serif', size: 44, values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? fmtInt(v) : '')) },
     ],
     series: [{}, ...order.map((c) => ({ label: c.label, fill: c.color, stroke: c.color, width: 0, paths: bars, points: { show: false } }))],
@@ -104,6 +120,10 @@ export async function loadChart(page: ActivityPage, gen: number): Promise<void> 
     const per = h.bucket_seconds >= 86400 ? `${h.bucket_seconds / 86400} d` : h.bucket_seconds >= 3600 ? `${h.bucket_seconds / 3600} h` : `${h.bucket_seconds / 60} min`
     byId('ac-chart-note').textContent = `${fmtInt(h.total)} events, ${per} per bar, UTC`
     byId('ac-chart-note').title = `${fmtAbsolute(h.since, { seconds: true })} to ${fmtAbsolute(h.until, { seconds: true })}`
+    // The drawn range and figures, for the browser tests and anyone inspecting the page.
+    box.setAttribute('data-since', h.since)
+    box.setAttribute('data-until', h.until)
+    box.setAttribute('data-bucket-seconds', String(h.bucket_seconds))
     box.setAttribute('data-total', String(h.total))
     box.setAttribute('data-buckets', String(h.buckets.length))
     box.setAttribute('data-ready', 'true')

@@ -31,7 +31,7 @@ export function drawHeatmap(box: HTMLElement, h: Heatmap, open: (type: string, w
   for (const row of cells) for (const n of row) max = Math.max(max, Number(n) || 0)
   // Narrow screens: shorter labels' column and narrower cells, so the default 12 weeks fit a phone.
   const narrow = (box.clientWidth || 900) < 560
-  const labelW = narrow ? 112 : 140
+  const labelW = narrow ? 124 : 140
   const totalW = narrow ? 44 : 56
   const avail = Math.max(narrow ? 150 : 320, (box.clientWidth || 900) - labelW - totalW - 8)
   const cw = Math.max(narrow ? 12 : 18, Math.min(84, Math.floor(avail / Math.max(1, weeks.length))))
@@ -57,6 +57,8 @@ export function drawHeatmap(box: HTMLElement, h: Heatmap, open: (type: string, w
   weeks.forEach((w, wi) => {
     const last = wi === weeks.length - 1
     if (wi % every !== 0 && !last) return
+    // "this week" is right-aligned under the last column: no label close enough to run into it.
+    if (!last && (weeks.length - 1 - wi) * cw < 64) return
     // The year under the first label of each year shown.
     const first = w.slice(0, 4) !== yearShown
     yearShown = w.slice(0, 4)

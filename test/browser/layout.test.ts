@@ -1,0 +1,226 @@
+// Every page at a laptop's 1440×900 and a phone's 390×844 in a real, headless Chromium: nothing scrolls sideways (the
+// page, or a table behind its own scroll bar), the navigation stays on screen, the phone's first screen is not all
+// health cards, times follow the one convention, and /favicon.ico is served. A screenshot of each page at each width
+// is saved under test-output/screenshots/layout-*.png.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
+import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
+const TRANSCRIPT = 'marot__spotter__tool_heavy.jsonl'
+const WIDTHS = [
+  { name: '1440', width: 1440, height: 900 },
+  { name: '390', width: 390, height: 844 },
+] as const
+
+let s: TestServer
+let admin: { token: string; userId: string }
+let ana: { token: string; userId: string }
+let reportId = ''
+let browser: Browser
+let context: BrowserContext
+let page: Page
+let pageErrors: string[]
+
+async function waitForJob(jobId: string) {
+  for (let i = 0; i < 200; i++) {
+    const r = await call(s.url, 'GET', `/api/sync/jobs/${jobId}`, { token: admin.token })
+    if (r.body.status === 'done' || r.body.status === 'failed') return
+    await new Promise((res) => setTimeout(res, 25))
+  }
+  throw new Error('sync job did not finish')
+}
+
+before(async () => {
+  s = await startTestServer({ scheduler: false })
+  admin = await s.bootstrap()
+  ana = await s.addUser(admin.token, 'ana.with.a.rather.long.address@example.com', { password: 'ana-password-1' })
+  const sources = s.config.sourceDirs[0]
+  mkdirSync(sources, { recursive: true })
+  writeFileSync(join(sources, 'orders.csv'), 'order_id,customer,amount\n1,acme,120.50\n2,globex,80.00\n')
+  const t = (body: unknown) => call(s.url, 'POST', '/api/admin/tables', { token: admin.token, body })
+  assert.equal((await t({ id: 'orders', source: { kind: 'file', path: join(sources, 'orders.csv') }, sync_interval_minutes: 60 })).status, 201)
+  assert.equal((await t({ id: 'customer_lifetime_value_by_region_and_month', source: { kind: 'file', path: join(sources, 'missing.csv') } })).status, 201)
+  for (let i = 0; i < 3; i++) {
+    const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders', 'customer_lifetime_value_by_region_and_month'] } })
+    assert.equal(trig.status, 202, trig.text)
+    await waitForJob(trig.body.job_id)
+  }
+  // Long values in every column of the timeline: a long e-mail, a long resource, a long error result.
+  assert.equal((await call(s.url, 'POST', '/api/query', { token: ana.token, body: { sql: 'SELECT * FROM orders' } })).status, 403)
+  assert.equal((await call(s.url, 'POST', '/api/query', { token: admin.token, body: { sql: 'SELECT * FROM no_such_table_with_a_long_name' } })).status, 400)
+  for (let i = 0; i < 8; i++) await call(s.url, 'POST', '/api/query', { token: admin.token, body: { sql: `SELECT ${i} AS i, count(*) FROM orders` } })
+  const up = await call(s.url, 'POST', `/api/upload/sessions?filename=${TRANSCRIPT}`, { token: ana.token, rawBody: readFileSync(join(FIXTURES, TRANSCRIPT)), headers: { 'content-type': 'application/octet-stream' } })
+  assert.equal(up.status, 201, up.text)
+  assert.equal((await call(s.url, 'POST', '/api/admin/run-session-processor?processor=failure_scan', { token: admin.token, body: {} })).status, 200)
+  const excerpt = readFileSync(join(FIXTURES, TRANSCRIPT), 'utf8').split('\n').slice(-30).join('\n')
+  const report = await call(s.url, 'POST', '/api/feedback', {
+    token: ana.token,
+    body: {
+      ack_preview: true, message: 'The loader keeps failing on the orders table with a very long message that should wrap on a phone instead of widening the page',
+      session_excerpt: excerpt, session_file: `ana.with.a.rather.long.address/${TRANSCRIPT}`,
+      environment: { agnes_cli_version: '0.1.0', os: 'linux', node_version: 'v20.20.2', claude_code_version: '2.1.39' }, tags: ['loader'],
+    },
+  })
+  assert.equal(report.status, 201, report.text)
+  reportId = report.body.id
+
+  browser = await launchBrowser()
+  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
+  context = signed.context
+  page = signed.page
+  pageErrors = signed.errors
+})
+
+after(async () => {
+  await browser?.close()
+  await s?.close()
+})
+
+/** What scrolls sideways: the page itself, and any table or chart box whose content is wider than the box. */
+async function sidewaysOverflow(p: Page) {
+  return p.evaluate(() => {
+    const doc = document.documentElement
+    const boxes = [...document.querySelectorAll<HTMLElement>('.ac-table-wrap, .sx-table-wrap, .ac-chart, .card, header.top, main')]
+      .filter((b) => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
+      .map((b) => `${b.tagName.toLowerCase()}${b.id ? `#${b.id}` : ''}.${[...b.classList].join('.')} ${b.scrollWidth}>${b.clientWidth}`)
+    // Elements that stick out past the right edge of the window (a page that clips them would hide the overflow).
+    const out = [...document.querySelectorAll<HTMLElement>('main *, header.top *')]
+      .filter((e) => {
+        if (!e.getClientRects().length) return false
+        const r = e.getBoundingClientRect()
+        // Inside a box that scrolls on purpose (the heatmap), the box is what counts.
+        return r.width > 0 && r.right > window.innerWidth + 1 && !e.closest('.sx-heat-scroll, .ac-drawer')
+      })
+      .slice(0, 5)
+      .map((e) => `${e.tagName.toLowerCase()}.${[...e.classList].join('.')} right=${Math.round(e.getBoundingClientRect().right)}`)
+    return { pageWidth: doc.scrollWidth, viewport: window.innerWidth, boxes, out }
+  })
+}
+
+interface PageCase {
+  name: string
+  path: () => string
+  /** Waits until the page shows its data. */
+  ready: (p: Page) => Promise<unknown>
+  signedOut?: boolean
+}
+
+const PAGES: PageCase[] = [
+  { name: 'login', path: () => '/login', ready: (p) => p.waitForSelector('#email'), signedOut: true },
+  { name: 'dashboard', path: () => '/', ready: (p) => p.waitForSelector('main h1') },
+  {
+    name: 'activity-timeline', path: () => '/admin/activity',
+    ready: (p) => p.waitForFunction(() => document.querySelectorAll('#ac-rows tr.ac-row').length > 5 && document.querySelector('#ac-chart')?.getAttribute('data-ready') === 'true' && document.querySelectorAll('#ac-kpis .ac-kpi').length === 5 && document.querySelectorAll('#ac-fields .ac-field').length > 0),
+  },
+  {
+    name: 'activity-errors', path: () => '/admin/activity?result_class=error',
+    ready: (p) => p.waitForFunction(() => document.querySelectorAll('#ac-rows tr.ac-row').length >= 1 && document.querySelector('#ac-chart')?.getAttribute('data-ready') === 'true'),
+  },
+  { name: 'activity-sync', path: () => '/admin/activity?tab=sync', ready: (p) => p.waitForSelector('#ac-sync-rows tr[data-table] .ac-run') },
+  {
+    name: 'activity-drawer', path: () => '/admin/activity?action_prefix=sync.',
+    ready: async (p) => {
+      await p.waitForSelector('#ac-rows tr.ac-row')
+      await p.click('#ac-rows tr.ac-row')
+      await p.waitForSelector('#ac-drawer .ac-kv')
+    },
+  },
+  { name: 'sessions', path: () => '/admin/sessions', ready: (p) => p.waitForFunction(() => document.querySelectorAll('#sx-rows tr.sx-row').length >= 1 && document.querySelector('#sx-heatmap svg')) },
+  { name: 'session-replay', path: () => `/admin/sessions/ana.with.a.rather.long.address/${TRANSCRIPT}`, ready: (p) => p.waitForSelector('#replay[data-ready="true"]') },
+  { name: 'feedback', path: () => '/admin/feedback', ready: (p) => p.waitForSelector('#fb-rows li.fb-row') },
+  { name: 'feedback-report', path: () => `/admin/feedback?id=${reportId}`, ready: (p) => p.waitForSelector('#fb-detail[data-ready="true"] #fb-d-excerpt .sx-ev') },
+]
+
+for (const size of WIDTHS) {
+  test(`no page scrolls sideways at ${size.width}×${size.height}; a screenshot of each is saved`, async () => {
+    const anon = await browser.newContext({ baseURL: s.url, viewport: { width: size.width, height: size.height } })
+    await page.setViewportSize({ width: size.width, height: size.height })
+    try {
+      const problems: string[] = []
+      for (const c of PAGES) {
+        const p = c.signedOut ? await anon.newPage() : page
+        await p.goto(c.path())
+        await c.ready(p)
+        await p.evaluate(() => document.fonts.ready)
+        const o = await sidewaysOverflow(p)
+        if (o.pageWidth > o.viewport) problems.push(`${c.name}: the page is ${o.pageWidth} px wide in a ${o.viewport} px window`)
+        if (o.boxes.length) problems.push(`${c.name}: content wider than its box: ${o.boxes.join('; ')}`)
+        if (o.out.length) problems.push(`${c.name}: past the right edge: ${o.out.join('; ')}`)
+        // The navigation and the sign-out button are on screen.
+        const header = await p.$$eval('header.top a, header.top button', (els) => els.map((e) => e.getBoundingClientRect().right))
+        if (header.some((r) => r > size.width)) problems.push(`${c.name}: the header runs off-screen`)
+        await screenshot(p, `layout-${c.name}-${size.name}`)
+        // What a phone shows before any scrolling.
+        if (size.width < 500) await p.screenshot({ path: join(SCREENSHOTS, `layout-${c.name}-${size.name}-first-screen.png`) })
+        if (c.signedOut) await p.close()
+      }
+      assert.deepEqual(problems, [])
+    } finally {
+      await anon.close()
+    }
+  })
+}
+
+test('on a phone the health pulse leaves room on the first screen: only the cards that need attention show until asked', async () => {
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.goto('/admin/activity')
+  await page.waitForFunction(() => document.querySelectorAll('#ac-fields .ac-field').length > 0)
+  const all = await page.$$eval('#ac-fields .ac-field', (els) => els.length)
+  const pulse = await page.$eval('#ac-pulse', (e) => e.getBoundingClientRect())
+  assert.ok(pulse.height < 844 * 0.4, `the pulse is ${Math.round(pulse.height)} px high`)
+  const filtersTop = await page.$eval('#ac-filters', (e) => e.getBoundingClientRect().top)
+  assert.ok(filtersTop < 844, 'the filters start on the first screen')
+  const shown = () => page.$$eval('#ac-fields .ac-field', (els) => els.filter((e) => getComputedStyle(e).display !== 'none').map((e) => e.getAttribute('data-key')))
+  const green = await page.$$eval('#ac-fields .ac-field.c-green', (els) => els.length)
+  assert.equal((await shown()).length, all - green)
+  if (green) {
+    await page.click('#ac-pulse-more')
+    assert.equal((await shown()).length, all, 'all cards after "Show all"')
+    await page.click('#ac-pulse-more')
+  }
+  // The first screen at 390 px shows the whole menu.
+  const nav = await page.$$eval('header.top nav a', (els) => els.map((e) => { const r = e.getBoundingClientRect(); return r.right <= 390 && r.bottom <= 844 && r.width > 0 }))
+  assert.deepEqual(nav, [true, true, true, true])
+  await page.setViewportSize({ width: 1440, height: 900 })
+})
+
+test('at 1440 px the timeline shows every column without cutting a result badge', async () => {
+  await page.setViewportSize({ width: 1440, height: 900 })
+  await page.goto('/admin/activity?result_class=error')
+  await page.waitForSelector('#ac-rows tr.ac-row')
+  const cells = await page.$$eval('#ac-table th', (ths) => ths.map((th) => { const r = th.getBoundingClientRect(); return { text: th.textContent, right: r.right } }))
+  const box = await page.$eval('.ac-timeline', (e) => e.getBoundingClientRect().right)
+  assert.deepEqual(cells.map((c) => c.text), ['Time', 'User', 'Action', 'Resource', 'Result', 'Duration', 'Client'])
+  assert.ok(cells.every((c) => c.right <= box + 1), `every column inside the ${Math.round(box)} px box: ${JSON.stringify(cells)}`)
+  const cut = await page.$$eval('#ac-rows .ac-badge', (bs) => bs.filter((b) => b.scrollWidth > b.clientWidth + 1).map((b) => b.textContent))
+  assert.deepEqual(cut, [], 'no result badge is cut')
+})
+
+test('times follow one convention: relative or absolute text, the absolute UTC time on hover', async () => {
+  for (const path of ['/admin/activity', '/admin/activity?tab=sync', '/admin/sessions', `/admin/feedback?id=${reportId}`]) {
+    await page.goto(path)
+    await page.waitForSelector('time.t')
+    const times = await page.$$eval('time.t', (ts) => ts.map((t) => ({ text: t.textContent ?? '', title: t.getAttribute('title') ?? '' })))
+    assert.ok(times.length > 0, path)
+    for (const t of times) {
+      assert.match(t.title, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC$/, `${path}: title ${t.title}`)
+      assert.match(t.text, /^(just now|\d+ (s|min|h|d) ago|in \d+ (s|min|h|d)|\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC)$/, `${path}: text ${t.text}`)
+    }
+  }
+})
+
+test('/favicon.ico is served on every page, and the pages link it', async () => {
+  const ico = await fetch(`${s.url}/favicon.ico`)
+  assert.equal(ico.status, 200)
+  assert.equal(ico.headers.get('content-type'), 'image/x-icon')
+  const bytes = Buffer.from(await ico.arrayBuffer())
+  assert.deepEqual([...bytes.subarray(0, 4)], [0, 0, 1, 0], 'an ICO file')
+  await page.goto('/')
+  assert.equal(await page.getAttribute('link[rel="icon"][sizes="any"]', 'href'), '/favicon.ico')
+  assert.deepEqual(pageErrors, [], 'no script errors, CSP violations or failed loads on any page')
+})

@@ -129,3 +129,8 @@ test('after a question, openers and redirects are answers', () => {
   assert.equal(rejectionReason('use pnpm, not npm', { afterQuestion: true }), null);
   assert.equal(rejectionReason("don't, leave the README alone", { afterQuestion: false }), "don't");
 });
+
+test('"wait, …" stops the assistant to say something else; "wait, what does that do?" is a question', () => {
+  assert.equal(rejectionReason('wait, the v1 endpoint is deprecated - use /v2/orders', { afterQuestion: false }), 'stop');
+  assert.equal(rejectionReason('wait, what does that flag do?', { afterQuestion: false }), null);
+});

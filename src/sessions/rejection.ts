@@ -35,6 +35,7 @@ const APPROVAL_OPENER = /^(?:yes|yeah|yep|yup|ok|okay|sure|please do|go ahead|so
 const FILLER = /^(?:(?:hmm+|ugh+|oh|oops|whoa|woah|wait|hold on|hang on|um+|erm?|sorry|but|well)\b[\s.!,;:—–-]*)+/;
 // On its own, "wait!" or "hold on" asks the assistant to stop.
 const WAIT_ONLY = /^(?:wait|hold on|hang on|whoa|woah)[\s.!]*$/;
+const WAIT_OPENER = /^(?:wait|hold on|hang on)\b[\s.!,;:—–-]+\S/;
 const NO_OPENER = /^(?:no+|nope|nah)\b[\s.!,;:—–-]*(.*)$/s;
 // "no" phrases that are agreement or a status report, not refusal.
 const NO_BENIGN =
@@ -116,6 +117,8 @@ export function rejectionReason(text: string, context: RejectionContext): string
   if (APPROVAL_OPENER.test(head) && !/\bbut\b/.test(head)) return null;
   if (CORRECTIONS.some((rule) => rule.test(head))) return 'correction';
   if (WAIT_ONLY.test(head)) return 'stop';
+  // "wait, the v1 endpoint is deprecated - use /v2": stopping the assistant to say something else.
+  if (WAIT_OPENER.test(head) && !head.includes('?')) return 'stop';
   const filler = FILLER.exec(head);
   const opening = filler ? head.slice(filler[0].length) : head;
   if (STOP_OPENER.test(opening)) return 'stop';

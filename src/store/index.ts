@@ -23,6 +23,7 @@ import { feedbackRepository } from './repositories/feedback.ts'
 import { loginThrottleRepository } from './repositories/login-throttle.ts'
 import { changeStatesRepository } from './repositories/change-states.ts'
 import { savedViewsRepository } from './repositories/saved-views.ts'
+import { costsRepository } from './repositories/costs.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
@@ -59,6 +60,7 @@ export interface Store {
   readonly loginThrottle: ReturnType<typeof loginThrottleRepository>
   readonly changeStates: ReturnType<typeof changeStatesRepository>
   readonly savedViews: ReturnType<typeof savedViewsRepository>
+  readonly costs: ReturnType<typeof costsRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -83,6 +85,7 @@ export function storeOver(db: Db): Store {
     loginThrottle: loginThrottleRepository(db),
     changeStates: changeStatesRepository(db),
     savedViews: savedViewsRepository(db),
+    costs: costsRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

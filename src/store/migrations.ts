@@ -392,6 +392,43 @@ export const migrations: Migration[] = [
        VALUES (1, 0, '${'0'.repeat(64)}', 0, '${'0'.repeat(64)}', CURRENT_TIMESTAMP)`,
     ],
   },
+  {
+    version: 12,
+    name: 'costs: every API response of every transcript with its final token counts, priced when read',
+    statements: [
+      // One row per response and transcript (src/sessions/costs/responses.ts). A response repeated in several
+      // transcripts (resumed, compacted, uploaded twice) has a row in each, and reads count the copy in the
+      // transcript that started first, then ended first (repositories/costs.ts). No primary key: the processor
+      // replaces a transcript's rows by delete + insert in one transaction, which DuckDB's index checks can refuse
+      // on a unique key.
+      `CREATE TABLE cost_responses (
+        session_file VARCHAR NOT NULL,
+        response_key VARCHAR NOT NULL,
+        username VARCHAR NOT NULL,
+        session_id VARCHAR,
+        subagent_file BOOLEAN NOT NULL,
+        sidechain BOOLEAN NOT NULL,
+        project VARCHAR,
+        model VARCHAR NOT NULL,
+        occurred_at TIMESTAMPTZ,
+        day VARCHAR,
+        file_started_at TIMESTAMPTZ,
+        file_ended_at TIMESTAMPTZ,
+        line INTEGER NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        cache_creation_tokens BIGINT NOT NULL,
+        cache_creation_1h_tokens BIGINT NOT NULL,
+        cache_read_tokens BIGINT NOT NULL,
+        speed VARCHAR,
+        inference_geo VARCHAR,
+        transcript_cost_usd DOUBLE PRECISION,
+        processed_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX cost_responses_file ON cost_responses (session_file)`,
+      `CREATE INDEX cost_responses_time ON cost_responses (occurred_at)`,
+    ],
+  },
 ]
 
 /**

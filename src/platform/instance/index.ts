@@ -15,6 +15,8 @@ export const instanceSettingsSchema = z
     query_timeout_seconds: z.number().min(1).max(3600).nullable(),
     session_upload_max_mb: z.number().min(1).max(10_000).nullable(),
     feedback_reports_per_hour: z.number().int().min(1).max(10_000).nullable(),
+    // Claude Code spend per UTC month (src/platform/costs/budget.ts): the health pulse turns yellow at 80 %, red at 100 %.
+    cost_monthly_budget_usd: z.number().positive().max(100_000_000).nullable(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'give at least one setting')

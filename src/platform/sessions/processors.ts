@@ -6,6 +6,7 @@ import { visitTranscript } from '../../sessions/transcript.ts'
 import { UsageAccumulator } from '../../sessions/usage.ts'
 import { redactSecrets } from '../../redaction/index.ts'
 import { isoOrNull } from './params.ts'
+import { costsProcessor } from '../costs/processor.ts'
 
 /** What a processor is told about the run it is part of. */
 export interface ProcessContext {
@@ -105,4 +106,4 @@ export const failureScanProcessor: SessionProcessor = {
 }
 
 /** The processors Agnes runs by default, in the order the scheduler starts them. */
-export const DEFAULT_PROCESSORS: readonly SessionProcessor[] = [usageProcessor, failureScanProcessor]
+export const DEFAULT_PROCESSORS: readonly SessionProcessor[] = [usageProcessor, failureScanProcessor, costsProcessor]

@@ -55,8 +55,12 @@ const SUBAGENT_FILE = /^agent-.*\.jsonl$/
 export interface FileResponses {
   responses: ResponseUsage[]
   counts: LineCounts
-  /** The earliest timestamp of the file: which copy of a repeated response counts (the earliest file's). */
+  /**
+   * The earliest and latest timestamps of the file. Of several copies of a response the one in the file that
+   * started first counts; a resumed session's file repeats the original's start, so then the one that ended first.
+   */
   firstTimestamp: string | null
+  lastTimestamp: string | null
   /** The file's own session id (its first line's), its first cwd. */
   sessionId: string | null
   cwd: string | null
@@ -78,6 +82,8 @@ export class ResponseCollector {
   private latestTimestamp: string | null = null
   private firstMs = Infinity
   private firstTimestamp: string | null = null
+  private lastMs = -Infinity
+  private lastTimestamp: string | null = null
   private sessionId: string | null = null
   private cwd: string | null = null
   private sawMain = false
@@ -93,6 +99,10 @@ export class ResponseCollector {
       if (ms < this.firstMs) {
         this.firstMs = ms
         this.firstTimestamp = ts
+      }
+      if (ms > this.lastMs) {
+        this.lastMs = ms
+        this.lastTimestamp = ts
       }
     }
     this.sessionId ??= asString(record.sessionId) ?? null
@@ -153,6 +163,7 @@ export class ResponseCollector {
       responses,
       counts,
       firstTimestamp: this.firstTimestamp,
+      lastTimestamp: this.lastTimestamp,
       sessionId: this.sessionId,
       cwd: this.cwd,
       isSubagent: named || (this.sawSidechain && !this.sawMain),

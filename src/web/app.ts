@@ -20,6 +20,7 @@ import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
 import { activityRoutes } from './routes/activity.ts'
+import { changeRoutes } from './routes/changes.ts'
 import { uploadRoutes, uploadScope } from './routes/uploads.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
@@ -56,6 +57,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
 
   const specs: RouteSpec[] = [
     ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
+    ...changeRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

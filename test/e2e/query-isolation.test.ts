@@ -182,7 +182,10 @@ test('SQL ending in a line comment runs; SQL over the size limit is a 413 naming
   assert.equal(big.status, 413)
   assert.equal(big.body.error.code, 'sql_too_large')
   assert.match(big.body.error.message, /AGNES_QUERY_MAX_SQL_KB/)
-  assert.equal((await s.svc.store.audit.find({ correlationId: 'iso-sql-size' }))[0].result, 'error.sql_too_large')
+  const [sizeRow] = await s.svc.store.audit.find({ correlationId: 'iso-sql-size' })
+  assert.equal(sizeRow.result, 'error.sql_too_large')
+  // The row says why, in the words the caller got, so the event drawer can show it.
+  assert.deepEqual(sizeRow.params?.error, { code: 'sql_too_large', message: big.body.error.message, field: 'sql' })
 })
 
 test('parsing counts against the time limit', async () => {

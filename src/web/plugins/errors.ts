@@ -37,6 +37,9 @@ function toAppError(err: FastifyError | AppError | Error): AppError | null {
 export function sendError(req: FastifyRequest, reply: FastifyReply, e: AppError) {
   req.auditNote ??= {}
   req.auditNote.result ??= e.auditResult
+  // The row says why the caller was refused, in the words the caller got (the event drawer shows it).
+  const params = req.auditNote.params ?? {}
+  if (!('error' in params)) req.auditNote.params = { ...params, error: { code: e.code, message: e.message, ...(e.field ? { field: e.field } : {}) } }
   reply.code(e.status)
   if (req.routeSpec?.kind === 'page' || (!req.routeSpec && req.method === 'GET' && !req.url.startsWith('/api/') && /text\/html/.test(req.headers.accept ?? ''))) {
     return reply.type('text/html; charset=utf-8').send(renderErrorPage(req, e))

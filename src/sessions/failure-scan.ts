@@ -3,7 +3,7 @@ import type { LineCounts } from './jsonl-lines.ts';
 import { asString, isRecord } from './json-value.ts';
 import { LoopTracker, type CallRun } from './loop-detect.ts';
 import { maskedFailure } from './masked-failure.ts';
-import { endsWithQuestion, rejectionReason, TurnWords } from './rejection.ts';
+import { claimsAbsence, endsWithQuestion, rejectionReason, TurnWords } from './rejection.ts';
 import { classifyToolResult } from './tool-outcome.ts';
 import { isLocalCommandCaveat, visitTranscript } from './transcript.ts';
 import type { EventKind, SessionMetadata, ToolResult, TranscriptEvent } from './transcript-event.ts';
@@ -91,6 +91,8 @@ export class FailureScanner {
   private assistantActed = false;
   private refusalReported = false;
   private lastAssistantAsked = false;
+  /** The assistant's last words claimed something is missing or impossible. */
+  private lastAssistantDenied = false;
   /** An interrupt waiting for the person's next words: a rejection only if they correct. */
   private pendingInterrupt: TranscriptEvent | null = null;
   /** A correction was typed (queued) while the assistant worked in this turn. */
@@ -148,6 +150,7 @@ export class FailureScanner {
       }
     } else if (event.kind === 'assistant_text' && event.text.trim() !== '') {
       this.lastAssistantAsked = endsWithQuestion(event.text);
+      this.lastAssistantDenied = claimsAbsence(event.text);
       this.turnWords.add(event.text);
     }
   }
@@ -205,6 +208,7 @@ export class FailureScanner {
       const reason = rejectionReason(event.text, {
         afterQuestion: this.lastAssistantAsked && !interrupt,
         afterInterrupt: interrupt !== null,
+        afterNegativeClaim: this.lastAssistantDenied,
         relatesToTurn: (text) => this.turnWords.overlaps(text),
       });
       if (reason) {
@@ -249,6 +253,7 @@ export class FailureScanner {
     this.assistantActed = false;
     this.refusalReported = false;
     this.lastAssistantAsked = false;
+    this.lastAssistantDenied = false;
   }
 
   private trackLastMessage(event: TranscriptEvent): void {

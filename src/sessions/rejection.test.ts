@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { endsWithQuestion, rejectionReason, TurnWords } from './rejection.ts';
+import { claimsAbsence, endsWithQuestion, rejectionReason, TurnWords } from './rejection.ts';
 
 const rejects = [
   'no',
@@ -133,4 +133,37 @@ test('after a question, openers and redirects are answers', () => {
 test('"wait, …" stops the assistant to say something else; "wait, what does that do?" is a question', () => {
   assert.equal(rejectionReason('wait, the v1 endpoint is deprecated - use /v2/orders', { afterQuestion: false }), 'stop');
   assert.equal(rejectionReason('wait, what does that flag do?', { afterQuestion: false }), null);
+});
+
+test('verdicts on the work, undo phrases, "you did X, repair it", "already have", alarm and "I don\'t see it"', () => {
+  const ctx = turn("I've updated the docs and added retry logic with exponential backoff.");
+  for (const text of [
+    "that's overkill, one retry is enough",
+    "that's the old API, we moved to v3 last month",
+    "it's used by the nightly cron job, put it back",
+    'you committed the .env file, remove it from the commit',
+    'we already have a helper for this in utils/dates.py',
+    'whoa, that was the production database!',
+    "where? I don't see any change in docs/",
+  ]) {
+    assert.ok(rejectionReason(text, ctx), text);
+  }
+  for (const text of [
+    'this is a big file, take your time',
+    'you did great, now add the README section',
+    'we already talked about this, go ahead',
+    'whoa, that was fast! thanks',
+    "I don't see why not, go ahead",
+    'put the config in config/app.yaml',
+  ]) {
+    assert.equal(rejectionReason(text, ctx), null, text);
+  }
+});
+
+test('after the assistant said something is missing, "there are some in …" contradicts it', () => {
+  const denied = { afterQuestion: false, afterNegativeClaim: true };
+  assert.ok(rejectionReason('there are some in lib/legacy, check again', denied));
+  assert.equal(rejectionReason('there are some docs in lib/legacy you could read', { afterQuestion: false }), null);
+  assert.equal(claimsAbsence("I couldn't find any usages of parseDate."), true);
+  assert.equal(claimsAbsence('Found two usages of parseDate in lib/legacy.'), false);
 });

@@ -24,6 +24,8 @@ export interface RejectionContext {
   afterInterrupt?: boolean;
   /** Whether a content word of the message was used by the assistant in this turn. */
   relatesToTurn?: (normalizedText: string) => boolean;
+  /** The assistant's last words claimed something is absent or impossible ("I couldn't find any usages"). */
+  afterNegativeClaim?: boolean;
 }
 
 // Longer messages are new task descriptions or pasted material, not a quick push-back.
@@ -85,6 +87,31 @@ const CONTRADICTIONS: RegExp[] = [
   /\bi (?:\w+ ){0,6}(?:myself|by hand|(?:through|via|using|from|in) the (?:ui|web ui|console|dashboard|settings|admin|website|browser|portal)\b)/,
   /^(?:please )?(?:fix|change|update|edit|adjust|correct) the \w+(?: \w+)?(?: instead)?[,;]? (?:\w+ ){0,3}(?:the |your )?\w+ (?:is|was|are|were) (?:right|correct|fine)\b/,
 ];
+// The person judges what the assistant produced: "that's overkill", "that's the old API",
+// "this breaks the public API", "this query will lock the table".
+const NEGATIVE_VERDICT = new RegExp(
+  String.raw`^(?:that|this|it|these|those|the (?:new |last )?\w+)(?:'s| is| was| are| were| will| would| looks?| seems?)? ?(?:be |look |way |far |much )?` +
+    String.raw`(?:overkill|too (?:much|many|complex|complicated|slow|big|long|verbose|aggressive|broad)|unnecessary|not needed|not necessary|redundant|` +
+    String.raw`outdated|obsolete|deprecated|the old|a bad idea|dangerous|risky|unsafe|broken|buggy|incomplete|unreadable|` +
+    String.raw`overcomplicated|over-?engineered|excessive|pointless|useless|misleading|backwards|inverted|reversed|the production|prod(?:uction)?\b|` +
+    String.raw`breaks?|break(?:s|ing)? |will break|would break)\b`,
+);
+// Taking back what the assistant did: "put it back", "remove it from the commit", "restore it".
+const UNDO_PHRASE =
+  /\b(?:put|change|move|set|switch|turn|bring) (?:it|that|this|them|those|these|the \w+) back\b|\b(?:remove|take|drop|delete) (?:it|that|this|them|those) (?:from|out)\b|\brestore (?:it|that|this|them|the)\b|\broll (?:it|that|this) back\b/;
+// "you committed the .env file, remove it": what the assistant did, and how to repair it.
+const YOU_DID = /^you (?:\w+ed|made|put|wrote|ran|left|set|sent|took|gave|built|broke)\b/;
+const REPAIR = /\b(?:remove|revert|undo|delete|drop|fix|change|put|restore|rename|move|take|don'?t|shouldn'?t|should not|do not)\b/;
+const APPRAISAL = /\b(?:great|nice|perfect|well|correctly|right|good|awesome|amazing)\b/;
+// Something the assistant claimed is missing or impossible, answered with "it is there".
+const EXISTS_REPLY = /^(?:but |well,? )?(?:there (?:are|is|were|was)|it (?:is|does|exists|was)|it'?s (?:used|there|in|at|under|needed|called|imported)|they (?:are|exist|do)|yes,? (?:it|there))\b|\b(?:check|look|search) again\b/;
+// The work is already there: "we already have a helper for this".
+const ALREADY_THERE = /\b(?:we|i) already have\b|\bthere(?:'s| is| are) already\b|\balready exists?\b|\balready (?:implemented|in place)\b/;
+// Alarm at what just happened: "whoa, that was the production database!"
+const ALARM = /^(?:whoa+|woah+|oh no|uh[- ]oh|omg|wtf|yikes)\b(?![\s.!,;:—–-]*(?:it'?s (?:fine|ok|okay)|no problem|all good|never ?mind))/;
+// "I don't see any change": the claim did not hold.
+const NOT_SEEN = /\bi (?:still )?(?:don'?t|do not|can'?t|cannot) (?:see|find)\b/;
+
 // "It still fails", "doesn't work": a rejection when it is about what this turn did.
 const STILL_BROKEN =
   /\b(?:still|again) (?:fails?|failing|failed|broken|not|doesn'?t|does not|don'?t|do not|isn'?t|is not|the same|wrong|empty|missing|crash(?:es|ing)?|errors?|hangs?|there|happening|shows?|returns?|red)\b|\b(?:doesn'?t|does not|didn'?t|did not|don'?t|do not|won'?t|isn'?t|is not) (?:work|working|pass|passing|compile|build|run|load|start|fix|change|help)\b/;
@@ -117,6 +144,7 @@ export function rejectionReason(text: string, context: RejectionContext): string
   if (APPROVAL_OPENER.test(head) && !/\bbut\b/.test(head)) return null;
   if (CORRECTIONS.some((rule) => rule.test(head))) return 'correction';
   if (WAIT_ONLY.test(head)) return 'stop';
+  if (ALARM.test(head) && !APPRAISAL.test(head) && !/\b(?:thanks|thank you|fast|quick|cool|impressive)\b/.test(head)) return 'alarm';
   // "wait, the v1 endpoint is deprecated - use /v2": stopping the assistant to say something else.
   if (WAIT_OPENER.test(head) && !head.includes('?')) return 'stop';
   const filler = FILLER.exec(head);
@@ -137,6 +165,12 @@ export function rejectionReason(text: string, context: RejectionContext): string
   if (NOT_OPENER.test(opening)) return 'not';
   if (REDIRECTS.some((rule) => rule.test(head))) return 'redirect';
   if (CONTRADICTIONS.some((rule) => rule.test(opening))) return 'contradiction';
+  if (context.afterNegativeClaim && EXISTS_REPLY.test(opening)) return 'contradiction';
+  if (NEGATIVE_VERDICT.test(opening)) return 'verdict';
+  if (UNDO_PHRASE.test(head)) return 'undo';
+  if (YOU_DID.test(opening) && REPAIR.test(head) && !APPRAISAL.test(head)) return 'you did';
+  if (ALREADY_THERE.test(head)) return 'already there';
+  if (NOT_SEEN.test(head) && (related(head) || ANAPHORA.test(head))) return 'not seen';
   const should = SHOULD.exec(opening);
   if (should && (ANAPHORIC_SUBJECT.test(should[1]) || related(head))) return 'should';
   if (STILL_BROKEN.test(head) && related(head)) return 'still broken';
@@ -150,6 +184,15 @@ export function rejectionReason(text: string, context: RejectionContext): string
     return 'redirect after interrupt';
   }
   return null;
+}
+
+// The assistant reporting that something is absent or cannot be done.
+const NEGATIVE_CLAIM =
+  /\b(?:couldn'?t|could not|can'?t|cannot|unable to|didn'?t|did not) (?:find|locate|see|be done|do)\b|\bno (?:usages?|matches|results|references|callers|files|occurrences)\b|\b(?:doesn'?t|does not|don'?t|do not) (?:exist|allow|support)\b|\bnot (?:found|possible|supported|used)\b|\b(?:is|was|are|were) unused\b|\bisn'?t (?:possible|used|there)\b/i;
+
+/** True when the assistant's text says something is missing, unused or impossible. */
+export function claimsAbsence(text: string): boolean {
+  return NEGATIVE_CLAIM.test(text.slice(-600));
 }
 
 /** True when the assistant's text ends by asking something (a "?" in its closing words). */

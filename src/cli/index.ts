@@ -13,6 +13,7 @@ import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
 import { describeVerification, verifyAudit } from './commands/admin-audit.ts'
 import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS, TIMELINE_FILTER_HELP } from './commands/admin-activity.ts'
+import { formatChange, formatRollback, listChanges, rollback } from './commands/admin-changes.ts'
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
 import { myReportRows, myReports } from './commands/reports.ts'
@@ -221,6 +222,31 @@ export function buildProgram(): Command {
       const g = await activitySync(client())
       if (opts.json) return printJson(g)
       printTable(g.tables, ['table_id', 'status', 'last_run_at', 'rows', 'runs_24h', 'failures_24h', 'next_expected_at', 'overdue', 'error'])
+    })
+
+  const changesCmd = admin
+    .command('changes')
+    .description('changes to users, tokens, groups, grants, tables, settings and templates, each with its field diff (follows the cursor up to --limit rows)')
+    .option('--limit <n>', 'at most this many changes', positiveInt('--limit'), 100)
+    .option('--json', 'print JSON')
+  for (const f of TIMELINE_FILTERS) if (f !== 'include_self_reads') changesCmd.option(`--${f.replace(/_/g, '-')} <value>`, TIMELINE_FILTER_HELP[f])
+  changesCmd.action(async (opts) => {
+    const filters: Record<string, string> = Object.fromEntries(TIMELINE_FILTERS.map((f) => [f, opts[f.replace(/_([a-z])/g, (_m: string, c: string) => c.toUpperCase())]]).filter(([, v]) => typeof v === 'string'))
+    const out = await listChanges(client(), filters, { max: opts.limit })
+    if (opts.json) return printJson(out)
+    process.stdout.write(out.rows.length ? out.rows.map(formatChange).join('\n') + '\n' : '(no changes)\n')
+    if (out.next_cursor) process.stderr.write('more changes: raise --limit\n')
+  })
+  admin
+    .command('rollback <event_id>')
+    .description('put back what an audited change changed, as a new change (see `agnes admin changes` for the ids)')
+    .option('--dry-run', 'show what would change, and what changed since the event, without changing anything')
+    .option('--force', 'overwrite fields that changed again since the event')
+    .option('--json', 'print JSON')
+    .action(async (eventId: string, opts) => {
+      const out = await rollback(client(), positiveInt('EVENT_ID')(eventId), { dryRun: opts.dryRun, force: opts.force })
+      if (opts.json) return printJson(out)
+      process.stdout.write(formatRollback(out) + '\n')
     })
 
   const users = admin.command('users').description('manage users')

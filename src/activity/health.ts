@@ -25,6 +25,11 @@ export interface HealthInputs {
   ingest: { uploads_24h: number; processed_24h: number; pending: number; oldest_pending: string | null }
   auditFailures24h: { batches: number; rows: number; last_error: string | null }
   warnings: string[]
+  /**
+   * This UTC month's estimated Claude Code spend against the monthly budget (src/platform/costs/budget.ts); null when
+   * it could not be worked out. Absent (no budget set): no field.
+   */
+  costBudget?: { month: string; spent_usd: number; budget_usd: number | null; share: number | null; unpriced_tokens: number; prices_as_of: string } | null
   /** The last check of the audit log's tamper-evident chain (null: not checked yet). */
   auditChain?: { ok: boolean; rows_checked: number; verified_at: string; first_bad?: { id: number | null; seq: number; reason: string } } | null
 }
@@ -37,6 +42,9 @@ export const THRESHOLDS = {
   processorIdleCadences: 2,
   /** Uploads waiting longer than this for failure_scan make ingest yellow. */
   ingestGraceMs: 15 * 60_000,
+  /** Shares of the monthly budget spent at which the spend field turns yellow, then red. */
+  budgetYellowShare: 0.8,
+  budgetRedShare: 1,
 }
 
 const minutes = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 2 * 3600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3600_000)} h`)
@@ -110,6 +118,18 @@ export function diagnoseField(i: HealthInputs): HealthField {
   }
 }
 
+/** This month's estimated spend against the budget: yellow from 80 %, red from 100 %; grey without a budget. */
+export function costBudgetField(i: HealthInputs): HealthField {
+  const base = { key: 'cost_budget', label: 'Spend this month', click_filter: { action_prefix: 'run_session_processor:costs' } }
+  const b = i.costBudget
+  if (!b) return { ...base, value: 'not available', raw: null, color: 'grey' }
+  const spent = `$${b.spent_usd.toFixed(2)}`
+  const unpriced = b.unpriced_tokens ? ', plus tokens of unpriced models' : ''
+  if (b.budget_usd === null || b.share === null) return { ...base, value: `${spent}${unpriced} (no budget set)`, raw: b, color: 'grey' }
+  const color: Color = b.share >= THRESHOLDS.budgetRedShare ? 'red' : b.share >= THRESHOLDS.budgetYellowShare ? 'yellow' : 'green'
+  return { ...base, value: `${spent} of $${b.budget_usd.toFixed(2)} (${Math.floor(b.share * 100)} %)${unpriced}`, raw: b, color }
+}
+
 const RANK: Record<Color, number> = { grey: 0, green: 1, yellow: 2, red: 3 }
 
 /** The audit chain's last verification: red when broken (someone changed rows behind the application's back). */
@@ -127,6 +147,7 @@ export function auditChainField(i: HealthInputs, now: Date): HealthField {
 
 export function computeHealth(i: HealthInputs, now: Date) {
   const fields = [schedulerField(i, now), syncField(i), activeUsersField(i, now), memoryPipelineField(i, now), ingestField(i, now), auditWritesField(i), diagnoseField(i), auditChainField(i, now)]
+  if (i.costBudget !== undefined) fields.push(costBudgetField(i))
   const worst = fields.reduce<Color>((w, f) => (RANK[f.color] > RANK[w] ? f.color : w), 'green')
   const status = (worst === 'grey' ? 'green' : worst) as 'green' | 'yellow' | 'red'
   const attention = fields.filter((f) => f.color === 'yellow' || f.color === 'red')

@@ -5,6 +5,7 @@ import type { Actor, Services } from '../services.ts'
 import type { AuditRow, ActivityFilters } from '../store/index.ts'
 import { notFound } from '../errors.ts'
 import { maskValue } from './mask.ts'
+import { healthBudget } from '../platform/costs/index.ts'
 import { computeHealth, type HealthInputs } from './health.ts'
 import { decodeCursor, encodeCursor, toFilters, type ActivityQuery } from './filters.ts'
 import { createHash } from 'node:crypto'
@@ -112,6 +113,7 @@ export async function gatherHealthInputs(svc: Services, now = new Date()): Promi
     ingest,
     auditFailures24h: { batches: f.batches, rows: f.rows, last_error: f.last_error },
     warnings,
+    costBudget: await healthBudget(svc, now),
     auditChain: auditChain ?? null,
   }
 }

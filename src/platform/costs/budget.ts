@@ -107,12 +107,13 @@ export async function checkBudget(store: Store, opts: { now?: Date } = {}): Prom
 }
 
 /**
- * The health pulse's view of the budget: this month's spend (checking the thresholds on the way, so a crossing
- * is noticed here too), or null when it cannot be worked out; the pulse still answers then.
+ * The health pulse's view of the budget: undefined while no budget is set (the pulse then has no spend field), else
+ * this month's spend (checking the thresholds on the way, so a crossing is noticed here too), or null when it cannot
+ * be worked out; the pulse still answers then.
  */
-export async function healthBudget(svc: Pick<Services, 'store' | 'log'>, now = new Date()): Promise<BudgetStatus | null> {
+export async function healthBudget(svc: Pick<Services, 'store' | 'log'>, now = new Date()): Promise<BudgetStatus | null | undefined> {
   try {
-    return (await checkBudget(svc.store, { now })) ?? (await budgetStatus(svc.store, now))
+    return (await checkBudget(svc.store, { now })) ?? undefined
   } catch (e) {
     svc.log.warn({ err: e }, 'health pulse: the month\'s spend could not be worked out')
     return null

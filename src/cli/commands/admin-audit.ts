@@ -1,15 +1,8 @@
 import type { ApiClient } from '../client.ts'
+import type { AuditVerifyResult } from '../../audit/verify.ts'
 
-/** The answer of GET /api/admin/audit/verify (src/audit/verify.ts). */
-export interface AuditVerifyOutput {
-  ok: boolean
-  rows_checked: number
-  rows_unchained: number
-  anchor_seq: number
-  head_seq: number
-  first_bad?: { id: number | null; seq: number; reason: string }
-  verified_at: string
-}
+/** The answer of GET /api/admin/audit/verify: the server's own type (a type-only import; nothing of the server runs here). */
+export type AuditVerifyOutput = AuditVerifyResult
 
 export function verifyAudit(client: ApiClient): Promise<AuditVerifyOutput> {
   return client.request<AuditVerifyOutput>('GET', '/api/admin/audit/verify')

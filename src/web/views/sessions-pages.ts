@@ -71,7 +71,7 @@ export function renderSessionReplayPage(opts: { actor: Actor; csrf: string | nul
 <button type="button" class="sx-secondary" id="sx-next" title="Next finding (n)" disabled>↓ Next finding</button>
 <span class="sx-nav-pos" id="sx-nav-pos"></span>
 <label class="sx-toggle" title="Progress ticks, file snapshots and other bookkeeping lines"><input type="checkbox" id="sx-housekeeping"><span>Show housekeeping lines (<span id="sx-hk-count">0</span>)</span></label>
-<span class="muted sx-nav-count" id="sx-event-count"></span>
+<span class="muted sx-nav-count"><span id="sx-event-count"></span> · times UTC</span>
 </div>
 
 <section class="sx-transcript" id="sx-events" aria-label="Transcript"><p class="muted">Loading transcript…</p></section>

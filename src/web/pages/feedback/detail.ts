@@ -297,7 +297,7 @@ function excerptSection(d: ReportDetail): HTMLElement {
   appendEvents(box, parsed.events as unknown as ReplayEvent[], st)
   const errors = [...box.querySelectorAll<HTMLElement>('.sx-ev.err')]
   const note = el('div', { class: 'fb-excerpt-note' },
-    el('span', { class: 'muted', id: 'fb-d-excerpt-count' }, `the last turns: ${plural(st.events, 'event')} from ${plural(parsed.lines, 'line')}${parsed.malformed ? `, ${plural(parsed.malformed, 'unreadable line')} skipped` : ''}`),
+    el('span', { class: 'muted', id: 'fb-d-excerpt-count' }, `the last turns: ${plural(st.events, 'event')} from ${plural(parsed.lines, 'line')}${parsed.malformed ? `, ${plural(parsed.malformed, 'unreadable line')} skipped` : ''} · times UTC`),
     errors.length
       ? el('button', {
         type: 'button', class: 'fb-link fb-err-jump', id: 'fb-d-jump-error',

@@ -167,3 +167,30 @@ test('after the assistant said something is missing, "there are some in …" con
   assert.equal(claimsAbsence("I couldn't find any usages of parseDate."), true);
   assert.equal(claimsAbsence('Found two usages of parseDate in lib/legacy.'), false);
 });
+
+test('a negation or contrast aimed at the last step is a rejection; reassurance, questions and new requests are not', () => {
+  const ctx = turn("I've deployed the change to staging. The bug is in the parser, so I installed babel.");
+  for (const text of [
+    "we can't add new dependencies, do it with the stdlib",
+    "staging hasn't changed, the version page still says 1.4.2",
+    'the parser is fine, the problem is in the tokenizer',
+    "I don't think that's right - the cache is per-process",
+    "those numbers can't be right, we had 3x more orders in May",
+    'careful, that script sends emails to customers',
+    'only format the lines you changed, the diff is unreadable now',
+    'this query will lock the table for minutes, do it in batches',
+  ]) {
+    assert.ok(rejectionReason(text, ctx), text);
+  }
+  for (const text of [
+    "it doesn't matter, go ahead",
+    "that's not a problem, thanks",
+    "why isn't the parser tested?",
+    "now let's do the same without the cache",
+    "don't forget the migration for the new column",
+    "nothing else for today",
+    'scrolling in xterm.js still does not work, can you research it?',
+  ]) {
+    assert.equal(rejectionReason(text, ctx), null, text);
+  }
+});

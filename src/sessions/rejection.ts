@@ -32,7 +32,8 @@ export interface RejectionContext {
 const MAX_MESSAGE_CHARS = 1000;
 const HEAD_CHARS = 300;
 
-const APPROVAL_OPENER = /^(?:yes|yeah|yep|yup|ok|okay|sure|please do|go ahead|sounds good|great|perfect)\b/;
+const APPROVAL_OPENER =
+  /^(?:yes|yeah|yep|yup|ok|okay|sure|please do|go ahead|sounds good|great|perfect|thanks|thank you|nice|cool|awesome|good|got it|makes sense|understood|ah,? ok(?:ay)?)\b/;
 // Hesitation words people put before a push-back ("wait, don't run that").
 const FILLER = /^(?:(?:hmm+|ugh+|oh|oops|whoa|woah|wait|hold on|hang on|um+|erm?|sorry|but|well)\b[\s.!,;:—–-]*)+/;
 // On its own, "wait!" or "hold on" asks the assistant to stop.
@@ -69,7 +70,7 @@ const CORRECTIONS: RegExp[] = [
 // Redirects: the person names what to do in place of what the assistant did.
 const REDIRECTS: RegExp[] = [
   /\b(?:instead of|rather than)\b/,
-  /\binstead\b[.!]?$/,
+  /\binstead\b[.!?]?$/,
   /\b(?:use|want|wanted|meant|need|needed|prefer|asked for|said)\b[^.?!,;]{1,40}[,;]\s*not\b/,
   /\bnot (?:as |in |on |to |with |from |the |a |an )?[^.?!,;]{1,40},? but\b/,
   /[,;] not (?:\S+ ?){1,3}[.!]?$/,
@@ -123,6 +124,50 @@ const ANAPHORA = /\b(?:that|this|it|them|those|these|instead)\b/;
 const CONTINUE =
   /\b(?:continue|go on|go ahead|carry on|proceed|resume|keep going|never ?mind|by accident|accidentally|my bad|all good|looks good|thanks|thank you)\b|^(?:ok|okay|yes|yep|sure|fine|good|great|perfect)\b/;
 
+// ---- the turn as a whole: a negation or contrast aimed at what the assistant just did -------------------
+
+// Reassurance and closings carry negations without rejecting anything.
+const REASSURANCE =
+  /\b(?:(?:it|that) (?:doesn'?t|does not) matter|never ?mind|no (?:problem|worries)|not a (?:problem|big deal|issue)|no issue|nothing else|that'?s all|i'?m (?:good|done)|why not|go ahead|go for it|fine by me)\b|^(?:please )?(?:don'?t|do not) forget\b/;
+// A new request or question, not a verdict on the last step.
+const NEW_TASK_OPENER = /^(?:now|next|also|then|and now|let'?s|can you|could you|would you|will you|please (?:add|also|create|write|make)|add|create|implement|build)\b/;
+const QUESTION = /^(?:what|why|how|when|where|which|who|can|could|would|will|is|are|do|does|did|should|shall|have|has)\b[^?]*\?\s*$/;
+const NEGATION = /n't\b|\b(?:not|no|never|nobody|nothing|none|nor|without)\b/;
+const CONTRAST = /\b(?:but|actually|though|however)\b/;
+// "…, do it with the stdlib", "…, commit to main": the second clause says what to do instead.
+const CHANGE_CLAUSE =
+  /[,;:—–-]\s*(?:just |only |please |so |and )?(?:do|keep|use|make|commit|put|move|leave|add|write|run|call|go|switch|change|revert|remove|stick|stop|skip|drop|send|try|undo|set|rename|split|merge)\b/;
+// The message is about the assistant's last step: it opens on "that/this/it/those…" or "the X is/was…",
+// or addresses the assistant ("you", "your").
+const SUBJECT_REF =
+  /^(?:(?:but|and|so|well|hmm+|ah|oh)[\s,]+)?(?:that|this|it|those|these|they|them|you|your)\b|^(?:the|those|these|this|that) \w+(?: \w+)? (?:is|are|was|were|looks?|seems?|has|have|hasn'?t|haven'?t|isn'?t|aren'?t|won'?t|will|can'?t|don'?t|doesn'?t)\b/;
+// "you left out central", "the lines you changed"; not the "can you …" of a request.
+const ADDRESSED = /(?<!\b(?:can|could|would|will|do|did|have|are|if|thank|when|as|let) )\byou(?:'ve|'re|'d)?\b|\byour\b/;
+const DISAGREE = /\bi (?:don'?t|do not) (?:think|believe|agree)\b|\b(?:can'?t|cannot|couldn'?t) be (?:right|correct|true)\b|\bmakes? no sense\b|\bdoesn'?t make (?:any )?sense\b/;
+const FINE_BLAME = /\b(?:is|are|was|were) (?:fine|correct|right|ok)\b.*\b(?:the (?:problem|issue|bug|error) is|problem is in|issue is in)\b/;
+const WARNING = /^(?:careful|be careful|watch out|heads up|caution)\b/;
+const RESTRICT = /^(?:just|only) \w+/;
+
+/**
+ * The general case of "negates, redirects or contradicts what it just did or claimed": a message that
+ * is not an approval, a question or a new request, and that negates or contrasts (or says what to do
+ * instead) while pointing at the assistant's last step: by its subject, by addressing the assistant,
+ * or by the turn's own words.
+ */
+function contradictsTurn(head: string, opening: string, related: (text: string) => boolean): string | null {
+  if (REASSURANCE.test(head)) return null;
+  if (WARNING.test(opening)) return 'warning';
+  if (DISAGREE.test(head)) return 'disagreement';
+  if (FINE_BLAME.test(head)) return 'contradiction';
+  if (NEW_TASK_OPENER.test(opening) || QUESTION.test(opening)) return null;
+  const pointsAtTurn = SUBJECT_REF.test(opening) || ADDRESSED.test(head) || related(head);
+  const change = CHANGE_CLAUSE.test(head);
+  if ((NEGATION.test(head) || CONTRAST.test(head)) && (pointsAtTurn || change)) return 'negates the turn';
+  if (RESTRICT.test(opening) && pointsAtTurn) return 'restriction';
+  if (change && SUBJECT_REF.test(opening)) return 'redirect';
+  return null;
+}
+
 /** Lower-cased, quote-normalized, whitespace-collapsed text with editor context blocks removed. */
 export function normalizeHumanText(text: string): string {
   return text
@@ -171,6 +216,8 @@ export function rejectionReason(text: string, context: RejectionContext): string
   if (YOU_DID.test(opening) && REPAIR.test(head) && !APPRAISAL.test(head)) return 'you did';
   if (ALREADY_THERE.test(head)) return 'already there';
   if (NOT_SEEN.test(head) && (related(head) || ANAPHORA.test(head))) return 'not seen';
+  const general = contradictsTurn(head, opening, related);
+  if (general) return general;
   const should = SHOULD.exec(opening);
   if (should && (ANAPHORIC_SUBJECT.test(should[1]) || related(head))) return 'should';
   if (STILL_BROKEN.test(head) && related(head)) return 'still broken';

@@ -194,3 +194,18 @@ test('a negation or contrast aimed at the last step is a rejection; reassurance,
     assert.equal(rejectionReason(text, ctx), null, text);
   }
 });
+
+test('"too high", "they belong in …", "keep this out of …", "no need to …" after Esc; an explaining question is not', () => {
+  const ctx = turn('I dropped the rows with negative quantities as outliers and pushed to main. Central is included.');
+  for (const text of [
+    'hmm, the central numbers look way too high',
+    'those are returns, they belong in the data',
+    'please keep this out of main until Sam has reviewed it',
+  ]) {
+    assert.ok(rejectionReason(text, ctx), text);
+  }
+  assert.ok(rejectionReason('no need to retrain everything, the models are fine', { ...ctx, afterInterrupt: true }));
+  assert.equal(rejectionReason('No need to add tests for this one.', ctx), null);
+  assert.equal(rejectionReason("it isn't clear to me how the band is computed, can you explain?", ctx), null);
+  assert.equal(rejectionReason('keep going', ctx), null);
+});

@@ -131,7 +131,8 @@ const REASSURANCE =
   /\b(?:(?:it|that) (?:doesn'?t|does not) matter|never ?mind|no (?:problem|worries)|not a (?:problem|big deal|issue)|no issue|nothing else|that'?s all|i'?m (?:good|done)|why not|go ahead|go for it|fine by me)\b|^(?:please )?(?:don'?t|do not) forget\b/;
 // A new request or question, not a verdict on the last step.
 const NEW_TASK_OPENER = /^(?:now|next|also|then|and now|let'?s|can you|could you|would you|will you|please (?:add|also|create|write|make)|add|create|implement|build)\b/;
-const QUESTION = /^(?:what|why|how|when|where|which|who|can|could|would|will|is|are|do|does|did|should|shall|have|has)\b[^?]*\?\s*$/;
+const QUESTION =
+  /^(?:what|why|how|when|where|which|who|can|could|would|will|is|are|do|does|did|should|shall|have|has)\b[^?]*\?\s*$|[,;:—–-]\s*(?:can|could|would|will) you (?:explain|tell|show|clarify|describe)\b[^?]*\?\s*$/;
 const NEGATION = /n't\b|\b(?:not|no|never|nobody|nothing|none|nor|without)\b/;
 const CONTRAST = /\b(?:but|actually|though|however)\b/;
 // "…, do it with the stdlib", "…, commit to main": the second clause says what to do instead.
@@ -147,6 +148,12 @@ const DISAGREE = /\bi (?:don'?t|do not) (?:think|believe|agree)\b|\b(?:can'?t|ca
 const FINE_BLAME = /\b(?:is|are|was|were) (?:fine|correct|right|ok)\b.*\b(?:the (?:problem|issue|bug|error) is|problem is in|issue is in)\b/;
 const WARNING = /^(?:careful|be careful|watch out|heads up|caution)\b/;
 const RESTRICT = /^(?:just|only) \w+/;
+// "the central numbers look way too high"
+const TOO_MUCH = /\btoo (?:high|low|big|small|slow|fast|long|short|many|few|much|little|wide|narrow|late|early|large|aggressive|strict|loose)\b/;
+// "they belong in the data", "it has to stay": what the assistant removed or changed must stay.
+const KEEP_CUE = /\b(?:belongs?|has to stay|have to stay|must stay|needs? to stay|should stay|is needed|are needed|keep (?:it|them|this|those|these))\b/;
+// "please keep this out of main until …", "leave it as it was", "hold off on pushing".
+const HOLD_OPENER = /^(?:please )?(?:keep|leave|hold off|hold back)\b(?! (?:going|it up|up the)\b)/;
 
 /**
  * The general case of "negates, redirects or contradicts what it just did or claimed": a message that
@@ -164,6 +171,8 @@ function contradictsTurn(head: string, opening: string, related: (text: string) 
   const change = CHANGE_CLAUSE.test(head);
   if ((NEGATION.test(head) || CONTRAST.test(head)) && (pointsAtTurn || change)) return 'negates the turn';
   if (RESTRICT.test(opening) && pointsAtTurn) return 'restriction';
+  if ((TOO_MUCH.test(head) || KEEP_CUE.test(head)) && pointsAtTurn) return 'verdict';
+  if (HOLD_OPENER.test(opening) && (ANAPHORA.test(head) || related(head))) return 'hold';
   if (change && SUBJECT_REF.test(opening)) return 'redirect';
   return null;
 }
@@ -198,6 +207,8 @@ export function rejectionReason(text: string, context: RejectionContext): string
   const no = NO_OPENER.exec(opening);
   if (no) {
     const rest = (no[1] ?? '').trim();
+    // "no need to retrain everything" right after Esc: the interrupted work was not wanted.
+    if (context.afterInterrupt && /^need\b/.test(rest)) return 'no';
     if (rest !== '' && NO_BENIGN.test(rest)) return null;
     // After a question, "no" (with or without elaboration) is an answer; only an explicit
     // correction, handled above, makes it a rejection.

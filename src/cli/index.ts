@@ -18,6 +18,7 @@ import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
 import { myReportRows, myReports } from './commands/reports.ts'
 import { feedbackTableRows, listFeedback, showFeedback, updateFeedback } from './commands/admin-feedback.ts'
+import { adminCosts, COST_GROUPS, COST_TABLE_COLUMNS, costsCsv, costsFootnote, costTableRows } from './commands/admin-costs.ts'
 
 /**
  * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
@@ -370,6 +371,25 @@ export function buildProgram(): Command {
       const r = await updateFeedback(client(), id, opts)
       if (opts.json) return printJson(r)
       process.stdout.write(`${r.id}: ${r.status}${r.assignee ? `, assigned to ${r.assignee}` : ''}${r.tags.length ? `, tags ${r.tags.join(',')}` : ''}${r.resolution ? ` — ${r.resolution}` : ''}\n`)
+    })
+
+  admin
+    .command('costs')
+    .description("Claude Code spend estimated from the team's uploaded transcripts, at list prices (follows the cursor up to --limit rows)")
+    .addOption(new Option('--by <group>', 'group by').choices([...COST_GROUPS]).default('day'))
+    .option('--since <date>', 'from this date (YYYY-MM-DD, UTC) or ISO time; default: 30 days before --until or now')
+    .option('--until <date>', 'up to this date (inclusive) or ISO time')
+    .option('--user-id <id>', "only this person's transcripts")
+    .option('--model <model>', 'only this model, as transcripts name it')
+    .option('--limit <n>', 'at most this many rows', positiveInt('--limit'), 100)
+    .addOption(new Option('--json', 'print JSON').conflicts('csv'))
+    .option('--csv', 'print CSV')
+    .action(async (opts) => {
+      const out = await adminCosts(client(), { by: opts.by, since: opts.since, until: opts.until, userId: opts.userId, model: opts.model, limit: opts.limit })
+      if (opts.json) return printJson(out)
+      if (opts.csv) return void process.stdout.write(costsCsv(out))
+      printTable(costTableRows(out), COST_TABLE_COLUMNS(out.group_by))
+      process.stderr.write(`${costsFootnote(out)}\n`)
     })
 
   return program

@@ -25,6 +25,7 @@ import { uploadRoutes, uploadScope } from './routes/uploads.ts'
 import { sessionRoutes } from './routes/sessions.ts'
 import { feedbackRoutes } from './routes/feedback.ts'
 import { savedViewRoutes } from './routes/saved-views.ts'
+import { costRoutes } from './routes/costs.ts'
 import { auditRoutes } from './routes/audit.ts'
 
 declare module 'fastify' {
@@ -56,7 +57,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   pageSecurityHeaders(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
     ...changeRoutes,
   ]
   specs.push(...docsRoutes(() => specs))

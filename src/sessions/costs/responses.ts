@@ -49,7 +49,8 @@ export interface ResponseUsage {
 
 /** Models Claude Code writes for messages it made up itself (API errors, interruptions): no API call, no cost. */
 const NOT_A_RESPONSE = new Set(['<synthetic>'])
-const SUBAGENT_FILE = /^agent-.*\.jsonl$/
+/** `agent-*.jsonl`, also as `agnes sessions push` names it: its path with `/` as `__` (`…__subagents__agent-a1b2.jsonl`). */
+const SUBAGENT_FILE = /(?:^|__)agent-[A-Za-z0-9-]+\.jsonl$/
 
 /** What reading one transcript for its costs gives. */
 export interface FileResponses {

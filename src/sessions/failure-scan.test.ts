@@ -223,7 +223,11 @@ test('permission_denied: an ExitPlanMode rejection followed by "Implement the fo
     prompt('keep the old column for a week'),
     say('OK.'),
   );
-  assert.deepEqual(brief(findings), [['permission_denied', 7]]);
+  // The refused plan is the refusal; the prompt after it redirects the work, as any correction does.
+  assert.deepEqual(brief(findings), [
+    ['permission_denied', 7],
+    ['user_rejection', 8],
+  ]);
 });
 
 // ---- user_rejection --------------------------------------------------------------------------------

@@ -135,6 +135,13 @@ describeStores('rollback rules', (h) => {
     assert.deepEqual(await store.instance.getConfig(), { instance_name: 'A' }, 'query_row_limit is unset again')
     const again = await rollback(store, admin, toB)
     assert.deepEqual(h.answer('nothing', [again.answer.applied, again.answer.changes, again.row.result]), [false, [], 'skipped'])
+    // A family of settings (the costs' cost_price:<model>, nested values) is put back the same way.
+    const price = await audited(store, 'instance_config.update', admin, (note) => updateInstanceConfig(svc, note, admin, { 'cost_price:claude-x': { input: 3, output: 15 } }))
+    await audited(store, 'instance_config.update', admin, (note) => updateInstanceConfig(svc, note, admin, { 'cost_price:claude-x': { input: 2, output: 15 } }))
+    const priced = await rollback(store, admin, price, { dry_run: true })
+    assert.deepEqual(h.answer('nested conflict', (priced.refusal?.opts.details as { conflicts: unknown }).conflicts), [{ field: 'cost_price:claude-x.input', expected: 3, actual: 2 }])
+    assert.equal((await rollback(store, admin, price, { force: true })).answer.applied, true)
+    assert.equal((await store.instance.getConfig())['cost_price:claude-x'], undefined)
   })
 
   test('lockout: a rollback that takes away the caller\'s own access is refused; access through another group is kept', async () => {

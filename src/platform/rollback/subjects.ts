@@ -4,7 +4,7 @@ import type { SubjectName } from '../changes/mutations.ts'
 import { sameValue, type State } from '../changes/diff.ts'
 import { addGrant, addMember, createGroup, deleteGroup, grantState, groupWithContents, memberState, removeGrant, removeMember, updateGroup } from '../rbac/groups.ts'
 import { registerTable, tableState, unregisterTable, updateTable } from '../tables/index.ts'
-import { configState, deleteTemplate, instanceSettingsSchema, setTemplate, templateState, updateInstanceConfig } from '../instance/index.ts'
+import { configState, deleteTemplate, setTemplate, templateState, updateInstanceConfig } from '../instance/index.ts'
 
 export type RollbackServices = Pick<Services, 'store' | 'config' | 'analytics'>
 
@@ -179,9 +179,12 @@ const instanceTemplate: Subject = {
   losses: () => NO_LOSSES,
 }
 
+/** An instance setting's key: a named setting, or a family's `prefix:name` (the costs' `cost_price:<model>`). */
+const SETTING_KEY = /^[a-z][a-z0-9_]*(:[^\s]{1,200})?$/
+
 const instanceConfig: Subject = {
   // Rows of every version hold {setting: value} for exactly the settings they changed.
-  shapeOk: (s) => instanceSettingsSchema.safeParse(s).success,
+  shapeOk: (s) => Object.keys(s).length > 0 && Object.keys(s).every((k) => SETTING_KEY.test(k)),
   ref: (b, a) => ({ lease: 'instance_config', keys: Object.keys((b ?? a)!) }),
   async read(svc, ref) {
     return configState(await svc.store.instance.getConfig(), ref.keys as string[])

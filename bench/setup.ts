@@ -6,6 +6,7 @@ import { openAnalytics } from '../src/store/analytics/index.ts'
 import { createProductAnalytics } from '../src/integrations/posthog/index.ts'
 import { bootstrapAdmin, prepareBootstrap } from '../src/platform/auth/bootstrap.ts'
 import type { Services } from '../src/services.ts'
+import { systemClock } from '../src/clock.ts'
 
 /** The services of a server for a benchmark, with a bootstrapped admin's token. */
 export async function benchServices(config: Config): Promise<{ svc: Services; token: string; close(): Promise<void> }> {
@@ -13,7 +14,7 @@ export async function benchServices(config: Config): Promise<{ svc: Services; to
   const store = await openStore(config)
   const audit = new AuditWriter(store, config.stateDir, log)
   const analytics = await openAnalytics(config)
-  const svc: Services = { config, store, audit, log, analytics, product: createProductAnalytics(config) }
+  const svc: Services = { config, store, audit, log, analytics, product: createProductAnalytics(config), clock: systemClock }
   const secret = await prepareBootstrap(config, store)
   const { token } = await bootstrapAdmin(svc, {}, { token: secret!, email: 'bench@example.com' })
   return {

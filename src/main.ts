@@ -9,6 +9,7 @@ import { AuditWriter } from './audit/index.ts'
 import { buildApp } from './web/app.ts'
 import { prepareBootstrap, bootstrapTokenPath } from './platform/auth/bootstrap.ts'
 import type { Services } from './services.ts'
+import { systemClock, type Clock } from './clock.ts'
 import { openAnalytics } from './store/analytics/index.ts'
 import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
@@ -35,12 +36,15 @@ export async function startServer(
     processors?: ProcessorJob[]
     /** One of several workers (src/cluster.ts): the primary already did the once-per-start work. */
     worker?: boolean
+    /** Where recorded times come from (tests and the demo move it); the system clock by default. */
+    clock?: Clock
   } = {},
 ): Promise<RunningServer> {
   const log = opts.log ?? createLogger(config)
   const announce = opts.announce ?? ((line: string) => process.stdout.write(line + '\n'))
   const store = await openStore(config)
-  const audit = new AuditWriter(store, config.stateDir, log)
+  const clock = opts.clock ?? systemClock
+  const audit = new AuditWriter(store, config.stateDir, log, clock)
   // The default source folder is part of a fresh instance: without it a new install starts yellow with nowhere to
   // put files. A folder the operator named is left alone, so a typo shows in the health pulse instead.
   const defaultSources = join(config.dataDir, 'sources')
@@ -52,7 +56,7 @@ export async function startServer(
     onQueryHostRestart: (reason) => log.warn({ reason }, 'query host restarted'),
   })
   const product = createProductAnalytics(config)
-  const svc: Services = { config, store, audit, log, analytics, product }
+  const svc: Services = { config, store, audit, log, analytics, product, clock }
   registerRelatedResolver(relatedForProcessorEvent)
   registerRelatedResolver(relatedForFeedbackEvent)
   await audit.replaySpool()

@@ -5,6 +5,7 @@ import type { AuditWriter } from './audit/index.ts'
 import type { ClientKind } from './audit/index.ts'
 import type { Analytics } from './store/analytics/index.ts'
 import type { ProductAnalytics } from './integrations/posthog/index.ts'
+import type { Clock } from './clock.ts'
 
 /** What every capability receives: configuration, the store, the audit writer and a logger. */
 export interface Services {
@@ -16,6 +17,8 @@ export interface Services {
   analytics: Analytics
   /** PostHog, or a no-op when POSTHOG_API_KEY is unset. */
   product: ProductAnalytics
+  /** Where every recorded time comes from (src/clock.ts). */
+  clock: Clock
 }
 
 /** The person (or system part) acting. */

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { systemClock, type Clock } from '../clock.ts'
 import type { NewAuditRow, Store } from '../store/index.ts'
 import { capParams, redactAuditString } from './caps.ts'
 import { AuditFailureLog } from './failure-log.ts'
@@ -47,6 +48,8 @@ export class AuditWriter {
     private store: Store,
     stateDir: string,
     private log: Logger,
+    /** Stamps each row: the server's one clock (src/clock.ts). */
+    private clock: Clock = systemClock,
   ) {
     this.failures = new AuditFailureLog(`${stateDir}/audit-failures.ndjson`)
     this.spool = new AuditSpool(`${stateDir}/audit-spool.ndjson`)
@@ -60,7 +63,7 @@ export class AuditWriter {
     // The one place every audit row is built: strings that callers fill in are redacted and capped here, so no
     // route or job can store a secret by forgetting to (user_email and client_ip are validated upstream).
     const row: NewAuditRow = {
-      timestamp: entry.timestamp ?? new Date().toISOString(),
+      timestamp: entry.timestamp ?? this.clock.now().toISOString(),
       user_id: entry.user_id ?? null,
       user_email: entry.user_email ?? null,
       action: entry.action,

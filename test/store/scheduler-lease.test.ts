@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import { systemClock } from '../../src/clock.ts'
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
@@ -29,7 +30,7 @@ describeStores('the scheduler lease', (h) => {
     const log = createLogger({ logLevel: 'silent' })
     // Each "process" has its own audit writer and jobs over the one store, as workers do.
     const svcFor = (): Services => ({
-      config, store, log, audit: new AuditWriter(store, join(dir, 'state'), log), analytics: null as never, product: createProductAnalytics(config),
+      config, store, log, audit: new AuditWriter(store, join(dir, 'state'), log), analytics: null as never, product: createProductAnalytics(config), clock: systemClock,
     })
     const ran: string[] = []
     const job = (who: string): Job => ({

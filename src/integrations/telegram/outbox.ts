@@ -88,7 +88,7 @@ export type SendResult = 'sent' | 'retrying' | 'gave_up' | 'not_due' | 'empty'
 
 /** One attempt at one notification, if it is due and no one else is sending it. Never throws for Telegram trouble. */
 export async function sendNotification(svc: Services, id: string, ctx: { correlationId: string; now?: Date }): Promise<SendResult> {
-  const now = ctx.now ?? new Date()
+  const now = ctx.now ?? svc.clock.now()
   const n = await svc.store.feedback.claimNotification(id, now.toISOString(), new Date(now.getTime() + SEND_LEASE_MS).toISOString())
   if (!n) return 'not_due'
   let text = n.text
@@ -158,7 +158,7 @@ export const QUEUE_RECOVERY_AFTER_MS = 60_000
  * notification (first attempts that failed, retries, digests).
  */
 export async function runTelegramOutbox(svc: Services, ctx: { correlationId: string; deadline?: number; now?: Date }) {
-  const now = ctx.now ?? new Date()
+  const now = ctx.now ?? svc.clock.now()
   const stranded = await svc.store.feedback.awaitingNotification(new Date(now.getTime() - QUEUE_RECOVERY_AFTER_MS).toISOString(), RUN_BATCH)
   for (const report of stranded) {
     await queueReportNotifications(svc, report, now)

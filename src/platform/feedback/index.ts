@@ -98,7 +98,7 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
   const user = requireUser(actor)
   note.resource = 'feedback'
   note.params = { ack_preview: input.ack_preview }
-  const now = new Date()
+  const now = svc.clock.now()
   const rate = await checkReportRate(svc, user.id, now)
 
   const message = redactSecrets(input.message)
@@ -138,7 +138,7 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
   }
   try {
     const due = await queueReportNotifications(svc, report, now)
-    await svc.store.feedback.markNotified(report.id, new Date().toISOString())
+    await svc.store.feedback.markNotified(report.id, svc.clock.now().toISOString())
     sendInBackground(svc, due, correlationId)
   } catch (e) {
     // The report is stored; a notification problem must not turn that into an error. The report stays unmarked,
@@ -264,7 +264,7 @@ export async function updateReport(svc: Services, note: AuditNote, actor: Actor,
     if (!u) throw badRequest(`body field 'assignee': no user ${assignee}`, 'assignee')
     assignee = u.id
   }
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   const changes = {
     ...(patch.status !== undefined ? statusChange(before, patch.status, actor.user?.id ?? null, now) : {}),
     ...(assignee !== undefined ? { assignee } : {}),
@@ -287,7 +287,7 @@ export async function linkTelegram(svc: Services, note: AuditNote, actor: Actor,
   note.resource = `telegram_link:${user.id}`
   note.params_before = { chat_id: before?.chat_id ?? null }
   note.params = { chat_id: chatId }
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   await svc.store.feedback.setTelegramLink(user.id, chatId, now)
   return { user_id: user.id, chat_id: chatId, linked_at: chatId === null ? null : now, telegram_configured: Boolean(svc.config.telegram.botToken) }
 }

@@ -17,7 +17,7 @@ export function nextRun(schedule: string, from = new Date()): string {
 export async function createScript(svc: Services, note: AuditNote, actor: Actor, input: { id: string; sql: string; schedule: string }) {
   note.resource = `script:${input.id}`
   note.params = { id: input.id, sql: input.sql, schedule: input.schedule }
-  const next = nextRun(input.schedule)
+  const next = nextRun(input.schedule, svc.clock.now())
   if (await svc.store.scripts.byId(input.id)) throw conflict(`a script with id ${input.id} already exists`, 'script_exists', 'id')
   if (await svc.store.tables.byId(input.id)) throw conflict(`a registered table is already called ${input.id}`, 'table_exists', 'id')
   const sql = input.sql.trim().replace(/;\s*$/, '')
@@ -26,7 +26,7 @@ export async function createScript(svc: Services, note: AuditNote, actor: Actor,
   const known = new Set([...(await svc.store.tables.list()).map((t) => t.id), ...(await svc.store.scripts.list()).map((s) => s.id)])
   const unknown = check.tables.filter((t) => !known.has(t) || t === input.id)
   if (unknown.length) throw new AppError(400, 'invalid_sql', `unknown table in sql: ${unknown.join(', ')}`, { field: 'sql', auditResult: 'error.invalid_sql' })
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   const rec: ScriptRecord = {
     id: input.id, sql, schedule: input.schedule, created_at: now, updated_at: now, created_by: actor.user?.id ?? null,
     next_run_at: next, last_run_at: null, last_status: null, last_error: null,
@@ -46,7 +46,7 @@ export async function runDueScripts(
 ): Promise<{ ran: string[]; failed: Array<{ id: string; error: string }> }> {
   const ran: string[] = []
   const failed: Array<{ id: string; error: string }> = []
-  const now = new Date()
+  const now = svc.clock.now()
   for (const s of await svc.store.scripts.due(now.toISOString())) {
     if (ctx.deadline && Date.now() > ctx.deadline) break // the rest stays due for the next tick
     const holder = `${ctx.correlationId}:${s.id}`
@@ -61,8 +61,8 @@ export async function runDueScripts(
     } finally {
       await svc.store.locks.release(`script:${s.id}`, holder)
     }
-    const at = new Date().toISOString()
-    await svc.store.scripts.recordRun(s.id, at, error ? 'error' : 'success', error, nextRun(s.schedule, new Date()))
+    const at = svc.clock.now()
+    await svc.store.scripts.recordRun(s.id, at.toISOString(), error ? 'error' : 'success', error, nextRun(s.schedule, at))
     await svc.audit.record({
       action: 'script.run',
       result: error ? 'error.script_failed' : 'success',

@@ -33,8 +33,8 @@ export type ProcessorRunReport = {
 
 // Each run's start is unique per processor, so findings can be traced to the run that wrote them (see related.ts).
 const lastRunAt = new Map<string, number>()
-function runStart(processor: string): string {
-  const ms = Math.max(Date.now(), (lastRunAt.get(processor) ?? 0) + 1)
+function runStart(processor: string, nowMs: number): string {
+  const ms = Math.max(nowMs, (lastRunAt.get(processor) ?? 0) + 1)
   lastRunAt.set(processor, ms)
   return new Date(ms).toISOString()
 }
@@ -71,11 +71,11 @@ export async function runSessionProcessor(
   }
   if (!(await svc.store.locks.acquire(lock, holder, ttlMs))) {
     report.busy = true
-    report.run_at = new Date().toISOString()
+    report.run_at = svc.clock.now().toISOString()
     return report
   }
   try {
-    report.run_at = runStart(processor.name)
+    report.run_at = runStart(processor.name, svc.clock.now().getTime())
     const todo = await svc.store.sessions.pending(processor.name, maxFiles)
     report.skipped_unchanged = await svc.store.sessions.countUpToDate(processor.name)
     for (const f of todo) {

@@ -31,7 +31,7 @@ async function inDependencyOrder(svc: Pick<Services, 'analytics'>, tables: DataT
  * `error.sync_failed` when it fails), so the timeline shows each table's run and a filter on the table finds it.
  * Never throws: failures become an error row.
  */
-export async function syncTable(svc: Pick<Services, 'config' | 'store' | 'analytics' | 'log' | 'audit'>, table: DataTableRecord, job: SyncJobRecord, actor: Actor): Promise<SyncHistoryRecord> {
+export async function syncTable(svc: Pick<Services, 'config' | 'store' | 'analytics' | 'log' | 'audit' | 'clock'>, table: DataTableRecord, job: SyncJobRecord, actor: Actor): Promise<SyncHistoryRecord> {
   const jobId = job.id
   const t0 = performance.now()
   let rows: number | null = null
@@ -52,7 +52,7 @@ export async function syncTable(svc: Pick<Services, 'config' | 'store' | 'analyt
   const rec = {
     table_id: table.id,
     job_id: jobId,
-    synced_at: new Date().toISOString(),
+    synced_at: svc.clock.now().toISOString(),
     rows: error ? null : rows,
     duration_ms: Math.round((performance.now() - t0) * 1000) / 1000,
     status: (error ? 'error' : 'success') as 'success' | 'error',
@@ -90,7 +90,7 @@ async function leaseAll(svc: Pick<Services, 'store'>, tableIds: string[], holder
 }
 
 async function runJob(svc: Services, job: SyncJobRecord, tables: DataTableRecord[], actor: Actor): Promise<SyncHistoryRecord[]> {
-  await svc.store.tables.setJobStatus(job.id, 'running', new Date().toISOString())
+  await svc.store.tables.setJobStatus(job.id, 'running', svc.clock.now().toISOString())
   const results: SyncHistoryRecord[] = []
   try {
     for (const t of await inDependencyOrder(svc, tables)) {
@@ -101,11 +101,11 @@ async function runJob(svc: Services, job: SyncJobRecord, tables: DataTableRecord
       }
     }
     const failed = results.filter((r) => r.status === 'error')
-    await svc.store.tables.setJobStatus(job.id, failed.length ? 'failed' : 'done', new Date().toISOString(), failed.length ? `${failed.length} of ${results.length} tables failed` : null)
+    await svc.store.tables.setJobStatus(job.id, failed.length ? 'failed' : 'done', svc.clock.now().toISOString(), failed.length ? `${failed.length} of ${results.length} tables failed` : null)
   } catch (e) {
     svc.log.error({ err: e, job: job.id }, 'sync job crashed')
     for (const t of tables) await svc.store.locks.release(lockName(t.id), job.id).catch(() => {})
-    await svc.store.tables.setJobStatus(job.id, 'failed', new Date().toISOString(), String(e).slice(0, 500)).catch(() => {})
+    await svc.store.tables.setJobStatus(job.id, 'failed', svc.clock.now().toISOString(), String(e).slice(0, 500)).catch(() => {})
   }
   return results
 }
@@ -149,7 +149,7 @@ export async function startSync(
   }
   const job: SyncJobRecord = {
     id: jobId, status: 'queued', tables: tables.map((t) => t.id), requested_by: actor.user?.id ?? null, client_kind: actor.clientKind,
-    correlation_id: opts.correlationId ?? null, created_at: new Date().toISOString(), started_at: null, finished_at: null, error: null,
+    correlation_id: opts.correlationId ?? null, created_at: svc.clock.now().toISOString(), started_at: null, finished_at: null, error: null,
   }
   await svc.store.tables.insertJob(job)
   note.params = { tables: job.tables, job_id: jobId }
@@ -183,7 +183,7 @@ export async function getSyncJob(svc: Pick<Services, 'store'>, actor: Actor, id:
 }
 
 /** Tables whose interval has passed since their last run (or that never ran). */
-export async function dueTables(svc: Pick<Services, 'store'>, now = new Date()): Promise<DataTableRecord[]> {
+export async function dueTables(svc: Pick<Services, 'store' | 'clock'>, now = svc.clock.now()): Promise<DataTableRecord[]> {
   const last = new Map((await svc.store.tables.lastRuns()).map((r) => [r.table_id, r]))
   return (await svc.store.tables.list()).filter((t) => {
     if (!t.sync_interval_minutes) return false
@@ -206,7 +206,7 @@ export async function syncDue(svc: Services, actor: Actor): Promise<{ synced: st
   if (free.length === 0) return { synced: [], failed: [], busy }
   const job: SyncJobRecord = {
     id: jobId, status: 'queued', tables: free.map((t) => t.id), requested_by: null, client_kind: actor.clientKind,
-    correlation_id: null, created_at: new Date().toISOString(), started_at: null, finished_at: null, error: null,
+    correlation_id: null, created_at: svc.clock.now().toISOString(), started_at: null, finished_at: null, error: null,
   }
   await svc.store.tables.insertJob(job)
   const results = await runJob(svc, job, free, actor)

@@ -168,7 +168,7 @@ async function commit(svc: Services, user: User, userDir: string, s: StagedFile,
     if (prev) onReplace(prev)
     await rename(s.tmpPath, finalPath)
     await syncDir(userDir)
-    const now = new Date().toISOString()
+    const now = svc.clock.now().toISOString()
     await svc.store.sessionUploads.upsert({
       session_file: sessionFile, user_id: user.id, username: user.username, filename: s.filename,
       bytes: s.bytes, sha256: s.sha256, redactions: s.redactions, redaction_kinds: s.redactionKinds,

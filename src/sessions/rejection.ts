@@ -167,11 +167,12 @@ function contradictsTurn(head: string, opening: string, related: (text: string) 
   if (DISAGREE.test(head)) return 'disagreement';
   if (FINE_BLAME.test(head)) return 'contradiction';
   if (NEW_TASK_OPENER.test(opening) || QUESTION.test(opening)) return null;
-  const pointsAtTurn = SUBJECT_REF.test(opening) || ADDRESSED.test(head) || related(head);
+  // Splitting the turn into words is the costly part, so it is only asked when a cue needs it.
+  const pointsAtTurn = () => SUBJECT_REF.test(opening) || ADDRESSED.test(head) || related(head);
   const change = CHANGE_CLAUSE.test(head);
-  if ((NEGATION.test(head) || CONTRAST.test(head)) && (pointsAtTurn || change)) return 'negates the turn';
-  if (RESTRICT.test(opening) && pointsAtTurn) return 'restriction';
-  if ((TOO_MUCH.test(head) || KEEP_CUE.test(head)) && pointsAtTurn) return 'verdict';
+  if ((NEGATION.test(head) || CONTRAST.test(head)) && (change || pointsAtTurn())) return 'negates the turn';
+  if (RESTRICT.test(opening) && pointsAtTurn()) return 'restriction';
+  if ((TOO_MUCH.test(head) || KEEP_CUE.test(head)) && pointsAtTurn()) return 'verdict';
   if (HOLD_OPENER.test(opening) && (ANAPHORA.test(head) || related(head))) return 'hold';
   if (change && SUBJECT_REF.test(opening)) return 'redirect';
   return null;

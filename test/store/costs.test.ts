@@ -198,8 +198,11 @@ describeStores('costs', (h) => {
     // A new budget amount is a new threshold to reach.
     await s.instance.setConfig({ cost_monthly_budget_usd: 0.09 }, 'u1', RUN_AT)
     await checkBudget(s, { now })
-    assert.equal((await s.feedback.notificationsFor('u1')).length, 2)
-    assert.match((await s.feedback.notificationsFor('u1'))[1].text, /reached 80 %/)
+    const texts = (await s.feedback.notificationsFor('u1')).map((n) => n.text.split('\n')[0]).sort()
+    assert.deepEqual(texts, [
+      '<b>Agnes: Claude Code spend reached 100 % of the monthly budget</b>',
+      '<b>Agnes: Claude Code spend reached 80 % of the monthly budget</b>',
+    ])
   })
 })
 

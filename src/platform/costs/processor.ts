@@ -9,8 +9,9 @@ import { checkBudget } from './budget.ts'
  * `cost_responses` (replacing the transcript's earlier rows). Pricing happens when the figures are read, so a
  * new price table or an admin's override applies to past usage without processing anything again.
  *
- * After writing, it checks the month's spend against the budget (budget.ts), so the Telegram note about a crossed
- * threshold goes out with the upload that crossed it, even when no admin is looking.
+ * After writing a transcript with responses of this month, it checks the month's spend against the budget
+ * (budget.ts), so the Telegram note about a crossed threshold goes out with the upload that crossed it, even when no
+ * admin is looking.
  */
 export const costsProcessor: SessionProcessor = {
   name: 'costs',
@@ -48,7 +49,9 @@ export const costsProcessor: SessionProcessor = {
       }
     })
     await store.costs.replaceForFile(sessionKey, rows)
-    await checkBudget(store, { now: new Date(ctx.runAt) })
+    // Only this month's responses move this month's spend (an old transcript uploaded late does not).
+    const month = ctx.runAt.slice(0, 7)
+    if (rows.some((r) => r.day?.startsWith(month))) await checkBudget(store, { now: new Date(ctx.runAt) })
     return { items: rows.length, malformedLines: read.counts.malformed + read.counts.oversized }
   },
 }

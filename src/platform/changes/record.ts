@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { AuditNote, Services } from '../../services.ts'
+import type { Clock } from '../../clock.ts'
 import { capParams } from '../../audit/index.ts'
 import { canonicalJson, sameValue, stripMeta, type State } from './diff.ts'
 
@@ -18,7 +19,8 @@ export function stateHash(state: State): string {
  * exactly what the row holds.
  */
 export async function noteChange(
-  svc: Pick<Services, 'store'>,
+  // The clock, where the caller has one, dates the kept state as its audit row is dated (retention compares the two).
+  svc: Pick<Services, 'store'> & { clock?: Clock },
   note: AuditNote,
   before: State | null,
   after: State | null,
@@ -27,7 +29,7 @@ export async function noteChange(
   note.params_before = before ? { ...before } : null
   note.params = after ? { ...after } : null
   if (!opts.keep) return
-  const now = new Date().toISOString()
+  const now = (svc.clock?.now() ?? new Date()).toISOString()
   for (const [state, side] of [[before, note.params_before], [after, note.params]] as const) {
     if (!state || !side) continue
     const exact = stripMeta(state)!

@@ -164,7 +164,7 @@ test('monthly budget: the health pulse turns yellow at 80 % and red at 100 %, an
   const now = Date.now()
   const transcript = (id: string, input: number, output: number) =>
     JSON.stringify({
-      type: 'assistant', timestamp: new Date(now - 60_000).toISOString(), sessionId: `budget-${id}`, cwd: '/home/ana/shop', requestId: `req_${id}`,
+      type: 'assistant', timestamp: new Date(now).toISOString(), sessionId: `budget-${id}`, cwd: '/home/ana/shop', requestId: `req_${id}`,
       message: { id: `msg_${id}`, model: 'claude-opus-4-6', role: 'assistant', content: [{ type: 'text', text: 'ok' }], usage: { input_tokens: input, output_tokens: output } },
     }) + '\n'
   const outbox = () => runJobOnce(s.svc, coreJobs(s.svc).find((j) => j.name === 'telegram_outbox')!)

@@ -91,11 +91,11 @@ function refusal(status: number, code: string, message: string, eventId: number,
 const fieldList = (xs: Array<{ field: string }>) => xs.map((x) => x.field).join(', ')
 
 /**
- * Refuses (409 lockout) a rollback that would take the caller's own access away: a membership or grant through which
- * they read something no other group gives them. Admins read every table whatever their groups, and no allowlisted
- * record holds admin rights, so no rollback can leave the instance without an admin.
+ * The resources the caller would no longer reach after losing these memberships and grants: those no other group of
+ * theirs gives them. A rollback that takes any is refused (409 lockout). Admins read every table whatever their groups,
+ * and no allowlisted record holds admin rights, so no rollback can leave the instance without an admin.
  */
-async function refuseSelfLockout(svc: RollbackServices, actor: Actor, losses: Losses): Promise<string[]> {
+async function accessLostBy(svc: RollbackServices, actor: Actor, losses: Losses): Promise<string[]> {
   const user = actor.user
   if (!user || user.is_admin || (losses.groups.length === 0 && losses.grants.length === 0)) return []
   const reach = await svc.store.groups.grantsReaching(user.id, 'read')
@@ -140,7 +140,7 @@ export async function rollbackEvent(svc: RollbackServices, note: AuditNote, acto
       return { event_id: id, applied: false, changes: [], conflicts: [], message: `nothing to revert: ${what} is already as it was before event #${id}` }
     }
     const conflicts = diffStates(after, current).map((c) => ({ field: c.field, expected: displayValue(c.before, c.field), actual: displayValue(c.after, c.field) }))
-    const lost = actor.user ? await refuseSelfLockout(svc, actor, subject.losses(ref, target, current, actor.user.id, keys)) : []
+    const lost = actor.user ? await accessLostBy(svc, actor, subject.losses(ref, target, current, actor.user.id, keys)) : []
     if (lost.length) throw refusal(409, 'lockout', `rolling back event #${id} would take away your own access to ${lost.join(', ')}`, id, changes, conflicts)
     if (conflicts.length && !input.force) {
       throw refusal(409, 'conflict', `${what} changed again since event #${id} (${fieldList(conflicts)}): send force to overwrite those changes`, id, changes, conflicts)

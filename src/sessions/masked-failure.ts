@@ -17,7 +17,7 @@ export type MaskedOutcome = 'error' | 'permission' | null;
 /** Tools whose result text is a command's output. */
 const SHELL_TOOLS = new Set(['Bash', 'BashOutput', 'TaskOutput']);
 /** Only the head and tail of an output are read: summaries sit at the end, crashes near the start. */
-const EDGE_CHARS = 16 * 1024;
+const EDGE_CHARS = 8 * 1024;
 
 /** Programs (or program + subcommand) whose output is data, not a report on their own success. */
 const READER_PROGRAMS = new Set([
@@ -133,11 +133,13 @@ const ANY_SIGNAL =
 export function maskedFailure(result: ToolResult): MaskedOutcome {
   if (result.isError || !isShellResult(result)) return null;
   const text = edges(result.text);
-  if (text === '' || !ANY_SIGNAL.test(text)) return null;
+  if (text === '') return null;
+  const command = isRecord(result.toolInput) ? asString(result.toolInput.command) : undefined;
+  const reader = command !== undefined && onlyReads(command);
+  if (!reader && !ANY_SIGNAL.test(text)) return null;
   if ((text.includes('sudo') || text.includes('ermission denied')) && OWN_REFUSAL.test(text)) return 'permission';
   if (MISSING_HINT.test(text) && OWN_MISSING.test(text)) return 'error';
-  const command = isRecord(result.toolInput) ? asString(result.toolInput.command) : undefined;
-  if (command !== undefined && onlyReads(command)) return null;
+  if (reader) return null;
   if (TESTS_FAILED.test(text)) return 'error';
   if (TESTS_PASSED.test(text)) return null;
   if (BUILD_FAILED.test(text) || CRASHED.test(text)) return 'error';

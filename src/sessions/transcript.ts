@@ -30,6 +30,8 @@ export class TranscriptNormalizer {
   private readonly sidechainThreads = new Map<string, string>();
   private readonly meta: SessionMetadata;
   private firstMs = Infinity;
+  /** Both timestamp bounds are in Claude Code's ISO form, so new values can be compared as strings. */
+  private boundsCanonical = false;
   private lastMs = -Infinity;
   private sawMainLine = false;
   private sawSidechainLine = false;
@@ -250,7 +252,7 @@ export class TranscriptNormalizer {
   private noteTimestamp(ts: string): void {
     const first = this.meta.firstTimestamp;
     const last = this.meta.lastTimestamp;
-    if (first !== null && last !== null && CANONICAL_TIMESTAMP.test(ts) && CANONICAL_TIMESTAMP.test(first) && CANONICAL_TIMESTAMP.test(last)) {
+    if (this.boundsCanonical && first !== null && last !== null && CANONICAL_TIMESTAMP.test(ts)) {
       if (ts < first) this.meta.firstTimestamp = ts;
       else if (ts > last) this.meta.lastTimestamp = ts;
       return;
@@ -268,6 +270,8 @@ export class TranscriptNormalizer {
       this.lastMs = ms;
       this.meta.lastTimestamp = ts;
     }
+    const bounds = [this.meta.firstTimestamp, this.meta.lastTimestamp];
+    this.boundsCanonical = bounds.every((b) => b !== null && CANONICAL_TIMESTAMP.test(b));
   }
 
   private noteMetadata(record: JsonRecord): void {

@@ -36,7 +36,7 @@ export const costRoutes = [
       `model|project|session (session rows carry session_file; subagent transcripts join their parent session). Filters: since, until ` +
       `(default: the ${DEFAULT_DAYS} days before until or now), user_id, model; opaque cursor, limit (default 100, at most 500).`,
     query: costsQuery,
-    handler: async ({ svc, note, query }) => costReport(svc, note, query),
+    handler: async ({ svc, note, query }) => costReport(svc, note, query, svc.clock.now()),
   }),
   defineRoute({
     method: 'GET', url: '/api/admin/costs/budget', auth: 'admin', action: 'costs.read', tag: 'costs',
@@ -44,7 +44,7 @@ export const costRoutes = [
     query: noQuery,
     handler: async ({ svc, note }) => {
       note.resource = 'costs:budget'
-      return budgetStatus(svc.store)
+      return budgetStatus(svc.store, svc.clock.now())
     },
   }),
   defineRoute({

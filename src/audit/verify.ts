@@ -32,7 +32,8 @@ export async function verifyAuditChain(store: Pick<Store, 'audit'>, now = new Da
   let checked = 0
   const bad = (id: number | null, seq: number, reason: string): AuditVerifyResult => ({ ok: false, rows_checked: checked, ...base, first_bad: { id, seq, reason } })
   for (;;) {
-    const page = await store.audit.chainPage(expected - 1, PAGE)
+    // Only what had committed when the head was read: rows written during the walk belong to a later check.
+    const page = (await store.audit.chainPage(expected - 1, PAGE)).filter((r) => r.chain_seq === null || r.chain_seq <= state.seq)
     for (const row of page) {
       if (row.chain_seq === null || row.chain_seq < expected) {
         return bad(row.id, expected - 1, `a second row claims place ${row.chain_seq} of the chain: a row was added or copied behind the application's back`)
@@ -49,7 +50,7 @@ export async function verifyAuditChain(store: Pick<Store, 'audit'>, now = new Da
       expected++
       checked++
     }
-    if (page.length < PAGE) break
+    if (page.length < PAGE || expected > state.seq) break
   }
   if (expected - 1 !== state.seq || prev !== state.head) {
     return bad(null, expected, expected - 1 < state.seq

@@ -6,6 +6,15 @@
 #   under root).
 # - e2fsprogs (chattr): under root, the DuckDB fault test makes a file immutable, since root ignores file modes.
 set -euo pipefail
+# - ccusage (the cost figures' reference, test/store/costs-ccusage.test.ts) goes to .tools/ccusage rather than
+#   devDependencies: the registry publishes only some of its per-platform binary packages, and a lock file without the
+#   others makes `npm ci` refuse to install anything.
+CCUSAGE_VERSION=20.0.24
+if [ ! -f .tools/ccusage/node_modules/ccusage/package.json ] || ! grep -q "\"version\": \"$CCUSAGE_VERSION\"" .tools/ccusage/node_modules/ccusage/package.json; then
+  mkdir -p .tools/ccusage
+  npm install --prefix .tools/ccusage --no-save --no-audit --no-fund --loglevel=error "ccusage@$CCUSAGE_VERSION" >/dev/null 2>&1 \
+    || echo "ci-deps: could not install ccusage $CCUSAGE_VERSION; the comparison with it will say it was skipped" >&2
+fi
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)

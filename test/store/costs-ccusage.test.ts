@@ -10,7 +10,7 @@ import { tempDir } from '../helpers.ts'
 import { describeStores, testEnginesAgree } from '../support/stores.ts'
 
 /**
- * Agnes's figures against ccusage (the tool people use today; devDependency, pinned), on the same transcript files.
+ * Agnes's figures against ccusage (the tool people use today; pinned, installed by scripts/ci-deps.sh), on the same transcript files.
  *
  * The files are laid out as Claude Code keeps them (`projects/<project>/<session id>.jsonl`, subagents under
  * `<session id>/subagents/`), ccusage reads them offline with its bundled prices, and each of its sessions must
@@ -22,11 +22,12 @@ import { describeStores, testEnginesAgree } from '../support/stores.ts'
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const REAL = join(ROOT, 'test/fixtures/transcripts/real')
 const COSTS = join(ROOT, 'test/fixtures/transcripts/costs')
-const CCUSAGE = join(ROOT, 'node_modules/ccusage/src/cli.js')
+// Installed by scripts/ci-deps.sh (npm test's pretest) into .tools/ccusage, pinned; not a devDependency (see there).
+const CCUSAGE = join(ROOT, '.tools/ccusage/node_modules/ccusage/src/cli.js')
 /** ccusage is a launcher for a native binary per platform; the registry may not publish every platform's. */
-const NATIVE = join(ROOT, `node_modules/@ccusage/ccusage-${process.platform}-${process.arch}`)
+const NATIVE = join(ROOT, `.tools/ccusage/node_modules/@ccusage/ccusage-${process.platform}-${process.arch}`)
 const ccusageMissing = !existsSync(CCUSAGE)
-  ? 'ccusage is not installed: npm install (it is a devDependency)'
+  ? 'ccusage is not installed: scripts/ci-deps.sh installs it into .tools/ccusage'
   : !existsSync(NATIVE) ? `ccusage has no binary for ${process.platform}-${process.arch} here (@ccusage/ccusage-linux-x64 is the one pinned)` : false
 
 interface CcSession {

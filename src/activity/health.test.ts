@@ -80,3 +80,22 @@ test('audit_writes is red above zero failures; diagnose is yellow with warnings;
   assert.equal(h.status, 'red')
   assert.match(h.sentence, /^Needs attention: audit writes \(24 h\) 4 row\(s\) failed to write: disk full; diagnose 1 warning\(s\) \(source folder missing: \/x\)\.$/)
 })
+
+test('each card leads to its evidence: evidence older than the timeline\'s 24 h gets its own start; no sync runs lead to the Sync tab', () => {
+  const HOUR = 60 * MIN
+  const old = ago(30 * HOUR)
+  assert.deepEqual(field(inputs({ lastSchedulerRunAt: ago(3 * HOUR) }), 'scheduler').click_filter, { action_prefix: 'run_' })
+  assert.deepEqual(field(inputs({ lastSchedulerRunAt: old }), 'scheduler').click_filter, { action_prefix: 'run_', since: old })
+  assert.deepEqual(field(inputs({ lastProcessorRun: { at: old, result: 'success' } }), 'memory_pipeline').click_filter, { action_prefix: 'run_session_processor', since: old })
+  assert.deepEqual(field(inputs({ lastProcessorRun: { at: ago(3 * HOUR), result: 'error.exception' } }), 'memory_pipeline').click_filter, { action_prefix: 'run_session_processor' })
+  const chain = (at: string) => field(inputs({ auditChain: { ok: false, rows_checked: 9, verified_at: at, first_bad: { id: 4, seq: 4, reason: 'the row does not match its hash' } } }), 'audit_chain')
+  assert.deepEqual(chain(ago(HOUR)).click_filter, { action_in: 'run_audit_verify,audit.verify' })
+  assert.deepEqual(chain(old).click_filter, { action_in: 'run_audit_verify,audit.verify', since: old })
+  const none = field(inputs({ sync24h: { ok: 0, failed: 0 } }), 'sync_24h')
+  assert.deepEqual([none.click_filter, none.click_tab], [null, 'sync'])
+  assert.equal(field(inputs({ sync24h: { ok: 1, failed: 1 } }), 'sync_24h').click_tab, undefined)
+  // Explained in place by the page, from raw: the failure counts, and the warnings themselves.
+  const h = computeHealth(inputs({ auditFailures24h: { batches: 1, rows: 4, last_error: 'disk full' }, warnings: ['overdue tables: orders'] }), now)
+  assert.deepEqual(h.fields.find((f) => f.key === 'audit_writes')!.raw, { batches: 1, rows: 4, last_error: 'disk full' })
+  assert.deepEqual(h.fields.find((f) => f.key === 'diagnose_warnings')!.raw, ['overdue tables: orders'])
+})

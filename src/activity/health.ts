@@ -11,7 +11,10 @@ export interface HealthField {
   value: string
   raw: unknown
   color: Color
+  /** The timeline filters that show this field's evidence (null: the evidence is elsewhere, see click_tab and the page). */
   click_filter: Record<string, string> | null
+  /** The Activity Center tab that shows the evidence instead of the timeline. */
+  click_tab?: 'sync'
 }
 
 export interface HealthInputs {
@@ -47,6 +50,13 @@ export const THRESHOLDS = {
   budgetRedShare: 1,
 }
 
+/**
+ * The timeline shows the last 24 h unless told otherwise: evidence older than that needs its own start. 23 h leaves
+ * room for the pulse's 30 s cache and a page left open.
+ */
+const DEFAULT_WINDOW_MS = 23 * 3600_000
+const sinceIfOld = (at: string, now: Date): { since?: string } => (now.getTime() - Date.parse(at) > DEFAULT_WINDOW_MS ? { since: at } : {})
+
 const minutes = (ms: number) => (ms < 60_000 ? `${Math.round(ms / 1000)} s` : ms < 2 * 3600_000 ? `${Math.round(ms / 60_000)} min` : `${Math.round(ms / 3600_000)} h`)
 
 export function schedulerField(i: HealthInputs, now: Date): HealthField {
@@ -58,7 +68,7 @@ export function schedulerField(i: HealthInputs, now: Date): HealthField {
   const byAge: Color = age > THRESHOLDS.schedulerRedMs ? 'red' : age > THRESHOLDS.schedulerYellowMs ? 'yellow' : 'green'
   // Switched off, nothing runs on its own however recent the last run: at least worth a look.
   const color: Color = !i.schedulerEnabled && byAge === 'green' ? 'yellow' : byAge
-  return { ...base, value: `${i.schedulerEnabled ? '' : 'off; '}last run ${minutes(age)} ago`, raw: { last_run_at: i.lastSchedulerRunAt, age_ms: age, enabled: i.schedulerEnabled }, color }
+  return { ...base, click_filter: { ...base.click_filter, ...sinceIfOld(i.lastSchedulerRunAt, now) }, value: `${i.schedulerEnabled ? '' : 'off; '}last run ${minutes(age)} ago`, raw: { last_run_at: i.lastSchedulerRunAt, age_ms: age, enabled: i.schedulerEnabled }, color }
 }
 
 export function syncField(i: HealthInputs): HealthField {
@@ -69,8 +79,10 @@ export function syncField(i: HealthInputs): HealthField {
     key: 'sync_24h', label: 'Syncs (24 h)', raw: { ok, failed }, color,
     value: total === 0 ? 'no runs' : `${ok} ok, ${failed} failed`,
     // Each table's run is its own sync.run audit row (the trigger succeeds even when a table then fails), so the
-    // failing card leads to the failed runs themselves.
-    click_filter: failed > 0 ? { action_in: 'sync.run', result_class: 'error' } : { action_in: 'sync.run' },
+    // failing card leads to the failed runs themselves. With no runs at all there is no row to show: the Sync tab
+    // shows each table's last run (or how to register one).
+    click_filter: total === 0 ? null : failed > 0 ? { action_in: 'sync.run', result_class: 'error' } : { action_in: 'sync.run' },
+    ...(total === 0 ? { click_tab: 'sync' as const } : {}),
   }
 }
 
@@ -87,9 +99,10 @@ export function memoryPipelineField(i: HealthInputs, now: Date): HealthField {
   const last = i.lastProcessorRun
   if (!last) return { ...base, value: 'never ran', raw: null, color: 'yellow' }
   const age = now.getTime() - Date.parse(last.at)
-  if (last.result.startsWith('error.')) return { ...base, value: `last run failed (${last.result})`, raw: { ...last, age_ms: age }, color: 'red' }
+  const evidence = { ...base, click_filter: { ...base.click_filter, ...sinceIfOld(last.at, now) } }
+  if (last.result.startsWith('error.')) return { ...evidence, value: `last run failed (${last.result})`, raw: { ...last, age_ms: age }, color: 'red' }
   const idle = age > i.processorCadenceMinutes * 60_000 * THRESHOLDS.processorIdleCadences
-  return { ...base, value: idle ? `idle for ${minutes(age)}` : `ran ${minutes(age)} ago`, raw: { ...last, age_ms: age }, color: idle ? 'yellow' : 'green' }
+  return { ...evidence, value: idle ? `idle for ${minutes(age)}` : `ran ${minutes(age)} ago`, raw: { ...last, age_ms: age }, color: idle ? 'yellow' : 'green' }
 }
 
 export function ingestField(i: HealthInputs, now: Date): HealthField {
@@ -107,13 +120,15 @@ export function auditWritesField(i: HealthInputs): HealthField {
   return {
     key: 'audit_writes', label: 'Audit writes (24 h)', raw: f, color: f.batches > 0 ? 'red' : 'green',
     value: f.batches > 0 ? `${f.rows} row(s) failed to write${f.last_error ? `: ${f.last_error}` : ''}` : 'no failures',
-    click_filter: null, // the evidence is outside the store: state/audit-failures.ndjson
+    // The evidence is outside the store (state/audit-failures.ndjson, the spool): the page explains it in place.
+    click_filter: null,
   }
 }
 
 export function diagnoseField(i: HealthInputs): HealthField {
   return {
     key: 'diagnose_warnings', label: 'Diagnose', raw: i.warnings, color: i.warnings.length ? 'yellow' : 'green',
+    // The warnings themselves (raw) are the evidence: the page lists them in place, each with what to do.
     value: i.warnings.length ? `${i.warnings.length} warning(s)` : 'no warnings', click_filter: null,
   }
 }
@@ -140,7 +155,7 @@ export function auditChainField(i: HealthInputs, now: Date): HealthField {
   const age = minutes(now.getTime() - Date.parse(v.verified_at))
   if (!v.ok) {
     const where = v.first_bad?.id != null ? `row ${v.first_bad.id}` : `position ${v.first_bad?.seq}`
-    return { ...base, value: `broken at ${where}: ${v.first_bad?.reason ?? 'unknown'} (checked ${age} ago)`, raw: v, color: 'red' }
+    return { ...base, click_filter: { ...base.click_filter, ...sinceIfOld(v.verified_at, now) }, value: `broken at ${where}: ${v.first_bad?.reason ?? 'unknown'} (checked ${age} ago)`, raw: v, color: 'red' }
   }
   return { ...base, value: `${v.rows_checked.toLocaleString('en-US')} rows verified ${age} ago`, raw: v, color: 'green' }
 }

@@ -40,8 +40,11 @@ export const activityQuerySchema = z.strictObject({
 
 export type ActivityQuery = z.infer<typeof activityQuerySchema>
 
-/** Turns the validated query into store filters: default window, q's window, and the until-after-since rule. */
-export function toFilters(q: ActivityQuery, now = new Date()): ActivityFilters {
+/**
+ * Turns the validated query into store filters: default window, q's window, and the until-after-since rule.
+ * `viewerId` is the admin looking, whose own reads are hidden unless include_self_reads.
+ */
+export function toFilters(q: ActivityQuery, now = new Date(), viewerId?: string): ActivityFilters {
   if (q.since && q.until && Date.parse(q.until) <= Date.parse(q.since)) throw badRequest('until must be after since', 'until')
   const since = q.since ? new Date(q.since).toISOString() : new Date(now.getTime() - (q.q ? Q_WINDOW_MS : DAY_MS)).toISOString()
   return {
@@ -58,6 +61,7 @@ export function toFilters(q: ActivityQuery, now = new Date()): ActivityFilters {
     correlation_id: q.correlation_id,
     q: q.q,
     include_self_reads: q.include_self_reads ?? false,
+    viewer_id: viewerId,
   }
 }
 

@@ -33,8 +33,8 @@ export interface HistogramBucket {
  * add up to the rows it lists. Every bucket from the one holding `since` to the one before `until` is present (zeros
  * included), so a chart can draw it as it comes.
  */
-export async function histogram(svc: Services, q: ActivityQuery, now = new Date()) {
-  const filters = toFilters(q, now)
+export async function histogram(svc: Services, q: ActivityQuery, now = new Date(), viewerId?: string) {
+  const filters = toFilters(q, now, viewerId)
   const sinceMs = Date.parse(filters.since)
   const untilMs = filters.until ? Date.parse(filters.until) : now.getTime()
   const size = bucketSecondsFor(sinceMs, untilMs)

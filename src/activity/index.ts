@@ -22,8 +22,8 @@ export function presentRow(row: AuditRow, raw = false): AuditRow {
   return { ...row, params: maskValue(row.params) as AuditRow['params'], params_before: maskValue(row.params_before) as AuditRow['params_before'] }
 }
 
-export async function timeline(svc: Services, q: ActivityQuery) {
-  const filters = toFilters(q)
+export async function timeline(svc: Services, q: ActivityQuery, viewerId?: string) {
+  const filters = toFilters(q, new Date(), viewerId)
   const limit = q.limit ?? 100
   const rows = await svc.store.activity.timeline(filters, limit + 1, decodeCursor(q.cursor))
   const page = rows.slice(0, limit)
@@ -43,8 +43,8 @@ export async function kpis(svc: Services, q: ActivityQuery) {
   }
 }
 
-export async function facets(svc: Services, q: ActivityQuery) {
-  return svc.store.activity.facets(toFilters(q))
+export async function facets(svc: Services, q: ActivityQuery, viewerId?: string) {
+  return svc.store.activity.facets(toFilters(q, new Date(), viewerId))
 }
 
 /** Streams every row of the filter in pages (keyset order), for export. */

@@ -19,8 +19,8 @@ function present(k: StoreKpis) {
  * The KPIs for the timeline's filters, and the same KPIs over the period of the same length just before it
  * (previous: [since − length, since)), so each figure can show its change. Without `until` the period ends now.
  */
-export async function kpisWithPrevious(svc: Services, q: ActivityQuery, now = new Date()) {
-  const current = toFilters(q, now)
+export async function kpisWithPrevious(svc: Services, q: ActivityQuery, now = new Date(), viewerId?: string) {
+  const current = toFilters(q, now, viewerId)
   const until = current.until ?? now.toISOString()
   const length = Date.parse(until) - Date.parse(current.since)
   const prevSince = new Date(Date.parse(current.since) - length).toISOString()

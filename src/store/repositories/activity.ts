@@ -16,6 +16,8 @@ export interface ActivityFilters {
   correlation_id?: string
   q?: string
   include_self_reads?: boolean
+  /** The admin looking: unless include_self_reads, their own reads (list, read, heatmap, …) are left out. */
+  viewer_id?: string
 }
 
 export interface Keyset {
@@ -23,8 +25,13 @@ export interface Keyset {
   id: number
 }
 
-/** The admin's own reading of the Activity Center; hidden unless asked for, so reading does not drown what happened. */
+/** The admins' reading of the Activity Center; hidden unless asked for, so reading does not drown what happened. */
 export const SELF_READ_ACTIONS = ['activity.read']
+/**
+ * What counts as the viewer's own reading anywhere (Sessions, Feedback, users, costs …): actions whose last part is
+ * read, list, heatmap or findings, or starts with read_ or list_. Hidden for the admin who is looking, unless asked.
+ */
+const READ_ACTION = `(action LIKE '%.read' OR action LIKE '%.read\\_%' ESCAPE '\\' OR action LIKE '%.list' OR action LIKE '%.list\\_%' ESCAPE '\\' OR action LIKE '%.heatmap' OR action LIKE '%.findings')`
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
@@ -54,7 +61,10 @@ export function activityWhere(db: Db, f: ActivityFilters, startAt = 1): { sql: s
   // search pasted from either form should find the same rows. A q of only spaces filters nothing.
   const q = f.q?.replaceAll(' ', '')
   if (q) where.push(db.dialect.ilike(`replace(coalesce(${db.dialect.jsonText('params')}, ''), ' ', '')`, p(`%${escapeLike(q)}%`)) + ` ESCAPE '\\'`)
-  if (!f.include_self_reads) where.push(`action NOT IN (${SELF_READ_ACTIONS.map((a) => p(a)).join(', ')})`)
+  if (!f.include_self_reads) {
+    where.push(`action NOT IN (${SELF_READ_ACTIONS.map((a) => p(a)).join(', ')})`)
+    if (f.viewer_id) where.push(`NOT (coalesce(user_id, '') = ${p(f.viewer_id)} AND ${READ_ACTION})`)
+  }
   return { sql: where.join(' AND '), params }
 }
 

@@ -64,15 +64,15 @@ export const activityRoutes = [
   filteredView('timeline', 'Audit rows newest first, filtered (all filters AND), paged by an opaque cursor that stays stable while rows arrive.', async (ctx) => {
     const names = filterNames(ctx.query)
     if (names.length) ctx.svc.product.capture(ctx.actor.user!.id, 'activity_timeline_filtered', { filters: names })
-    return timeline(ctx.svc, ctx.query)
+    return timeline(ctx.svc, ctx.query, ctx.actor.user?.id)
   }),
   filteredView(
     'kpis',
     'Events, errors, error rate, active users, p95 duration and duration coverage for the same filters as the timeline; period: the ' +
     'range they cover (until defaults to now), previous: the same figures for the period of the same length just before it.',
-    (ctx) => kpisWithPrevious(ctx.svc, ctx.query),
+    (ctx) => kpisWithPrevious(ctx.svc, ctx.query, new Date(), ctx.actor.user?.id),
   ),
-  filteredView('facets', 'Counts by action prefix, result class, client kind and user for the same filters as the timeline.', (ctx) => facets(ctx.svc, ctx.query)),
+  filteredView('facets', 'Counts by action prefix, result class, client kind and user for the same filters as the timeline.', (ctx) => facets(ctx.svc, ctx.query, ctx.actor.user?.id)),
   defineRoute({
     method: 'GET', url: '/api/admin/activity/histogram', auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
     summary:
@@ -81,7 +81,7 @@ export const activityRoutes = [
       '(1 min for an hour … 1 day for 90 days; at most 120 buckets), buckets aligned to UTC.',
     query: activityQuerySchema.omit({ cursor: true, limit: true }),
     handler: async (ctx) => {
-      const out = await histogram(ctx.svc, ctx.query)
+      const out = await histogram(ctx.svc, ctx.query, new Date(), ctx.actor.user?.id)
       // Shares the timeline's read window: drawing the chart for a filter is the same read as listing it.
       await noteRead(ctx as RouteContext<unknown, ActivityQuery, unknown>, readKey(ctx.query), readParams('timeline', ctx.query))
       return out
@@ -133,12 +133,12 @@ export const activityRoutes = [
     method: 'GET', url: '/api/admin/activity/export', auth: 'admin', action: 'activity.export', tag: 'activity',
     summary: 'The current filter as CSV or NDJSON, streamed, params always masked as on screen (a download link is a GET, so it never reveals).',
     query: activityQuerySchema.extend({ format: z.enum(['csv', 'ndjson']).default('ndjson'), raw: z.string().max(20).optional() }),
-    handler: async ({ svc, note, query, reply }) => {
+    handler: async ({ svc, note, query, reply, actor }) => {
       const { format, raw, ...q } = query
       if (raw !== undefined) {
         throw badRequest('the export is always masked; raw values are revealed one event at a time with POST /api/admin/activity/events/{id}/reveal', 'raw', 'use_reveal_endpoint')
       }
-      const filters = toFilters(q)
+      const filters = toFilters(q, new Date(), actor.user?.id)
       note.resource = 'activity'
       note.params = { format, filters: filterNames(q) }
       const cols = ['id', 'timestamp', 'user_id', 'user_email', 'action', 'resource', 'params', 'params_before', 'result', 'duration_ms', 'client_ip', 'client_kind', 'correlation_id'] as const

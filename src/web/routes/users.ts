@@ -4,6 +4,27 @@ import { idParam, email, displayName, password, noQuery } from './schemas.ts'
 import { createUser, deleteUser, getUser, listUsers, updateUser } from '../../platform/users/index.ts'
 import { createToken, presentToken, revokeToken } from '../../platform/auth/tokens.ts'
 import { notFound } from '../../errors.ts'
+import type { Actor, AuditNote, Services } from '../../services.ts'
+
+/** GET /api/me/tokens: the caller's tokens as the dashboard lists them (src/web/pages/dashboard). */
+async function listMyTokens(svc: Services, note: AuditNote, actor: Actor) {
+  const me = actor.user!.id
+  note.resource = `user:${me}`
+  const tokens = (await svc.store.tokens.listForUser(me)).reverse()
+  note.params = { count: tokens.length }
+  return {
+    rows: tokens.map((t) => {
+      const { user_id: _owner, ...shown } = presentToken(t)
+      return { ...shown, current: actor.via === 'token' && actor.tokenId === t.id }
+    }),
+    next_cursor: null,
+  }
+}
+
+/** What GET /api/me/tokens answers, for the dashboard's page code. */
+export type MyTokensResponse = Awaited<ReturnType<typeof listMyTokens>>
+/** What POST /api/me/tokens answers (the id, the secret once, and when it expires): createToken's result. */
+export type NewTokenResponse = Awaited<ReturnType<typeof createToken>>
 
 const newToken = z.strictObject({
   name: displayName.optional(),
@@ -76,6 +97,14 @@ export const userRoutes = [
       const t = await createToken(svc, note, actor.user!.id, { name: body.name, expiresInDays: body.expires_in_days })
       return { id: t.id, token: t.token, expires_at: t.expires_at }
     },
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/me/tokens', auth: 'user', action: 'token.list', tag: 'tokens',
+    summary:
+      'Your own tokens, newest first: name, prefix, created, last used, expires, revoked (never the secret or its hash); ' +
+      'current marks the token this request is signed with.',
+    query: noQuery,
+    handler: async ({ svc, note, actor }) => listMyTokens(svc, note, actor),
   }),
   defineRoute({
     method: 'DELETE', url: '/api/admin/tokens/:id', auth: 'admin', action: 'token.revoke', tag: 'tokens',

@@ -110,7 +110,11 @@ export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>
   }
   const db = await openDuckDb(systemDbPath(config))
   try {
-    await migrate(db, migrations, opts.upTo)
+    const before = await schemaVersion(db).catch(() => 0)
+    const after = await migrate(db, migrations, opts.upTo)
+    // Write the migrations into the database file now. DuckDB cannot replay an ALTER TABLE … ADD COLUMN on a table
+    // with a nextval() default (audit_log) from its write-ahead log: after a crash the store would not open again.
+    if (after !== before) await db.run('CHECKPOINT')
   } catch (e) {
     await db.close()
     throw e

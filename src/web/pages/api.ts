@@ -5,6 +5,8 @@ import type {
 } from '../routes/activity.ts'
 import type { findingHeatmap, listSessions, sessionDetail } from '../../platform/sessions/index.ts'
 import type { linkTelegram, listReports, reportDetail, updateReport } from '../../platform/feedback/index.ts'
+import type { MyTokensResponse, NewTokenResponse } from '../routes/users.ts'
+import type { listViews } from '../../activity/saved-views.ts'
 
 /** A value after JSON.stringify / JSON.parse: dates become strings, functions and undefined-only keys disappear. */
 export type Json<T> = T extends Date
@@ -45,3 +47,11 @@ export type ReportRow = ReportList['rows'][number]
 export type ReportDetail = Json<Awaited<ReturnType<typeof reportDetail>>>
 export type ReportAfterPatch = Json<Awaited<ReturnType<typeof updateReport>>>
 export type TelegramLink = Json<Awaited<ReturnType<typeof linkTelegram>>>
+
+export type MyTokens = Json<MyTokensResponse>
+export type MyToken = MyTokens['rows'][number]
+export type NewToken = Json<NewTokenResponse>
+
+/** Saved Activity views (GET /api/admin/activity/views); POST and PATCH answer one view. */
+export type SavedViewList = Json<Awaited<ReturnType<typeof listViews>>>
+export type SavedView = SavedViewList['rows'][number]

@@ -1,6 +1,6 @@
 // Bundles the page code (TypeScript ES modules under src/web/pages) into one script and one stylesheet per page in
 // dist/web/static, where routes/static.ts serves them: activity.js/.css, sessions.js/.css, feedback.js/.css,
-// dashboard.js/.css.
+// dashboard.js/.css, and health-strip.js/.css (the health strip at the top of every admin page, views/health-strip.ts).
 // The type check is `tsc -p tsconfig.pages.json` (run first by `npm run build`); esbuild only strips the types.
 // The pages import the API's response types from the server modules as types only: a build that would bundle any
 // server code (a value import by mistake) fails here, as does one that pulls in anything but the charting library.
@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 const OUT = 'dist/web/static'
-const PAGES = ['activity', 'sessions', 'feedback', 'dashboard']
+const PAGES = ['activity', 'sessions', 'feedback', 'dashboard', 'health-strip']
 /** What a page bundle may contain: page code, and uPlot (the timeline chart). */
 const ALLOWED = [/^src\/web\/pages\//, /^node_modules\/uplot\/dist\//]
 

@@ -25,6 +25,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 <div class="ac-pulse-head"><span class="ac-dot ac-dot-grey" id="ac-pulse-status" aria-hidden="true"></span>
 <p class="ac-sentence" id="ac-sentence">Loading health…</p></div>
 <div class="ac-fields" id="ac-fields"></div>
+<div class="ac-explain" id="ac-pulse-explain" role="region" aria-label="Evidence of the card" hidden></div>
 <button type="button" class="ac-pulse-more ac-link" id="ac-pulse-more" aria-controls="ac-fields" aria-expanded="false" hidden></button>
 </section>
 

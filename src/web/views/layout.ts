@@ -1,5 +1,6 @@
 import { html, raw, type Raw } from './html.ts'
 import { staticUrl } from '../routes/static.ts'
+import { healthStrip, healthStripHead } from './health-strip.ts'
 import type { Actor } from '../../services.ts'
 
 export const ADMIN_MENU: Array<{ href: string; label: string }> = [
@@ -32,18 +33,22 @@ header.top button{padding:6px 10px}main{padding:12px}.sign-in{margin:16px auto}
 }
 `
 
-/** The page shell shared by every page: the admin menu for admins, the signed-in user, the CSRF token for scripts. */
+/**
+ * The page shell shared by every page: the admin menu for admins, the signed-in user, the CSRF token for scripts, and
+ * on every admin page (active under /admin/) the health strip above the page's own content.
+ */
 export function layout(opts: { title: string; actor: Actor | null; csrf?: string | null; active?: string; body: Raw; head?: Raw }): string {
   const user = opts.actor?.user
   const menu = user?.is_admin ? ADMIN_MENU : ADMIN_MENU.slice(0, 1)
+  const strip = Boolean(user?.is_admin && opts.active?.startsWith('/admin/'))
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${opts.title} · Agnes</title>${opts.csrf ? html`<meta name="csrf-token" content="${opts.csrf}">` : ''}
 <link rel="icon" href="/favicon.ico" sizes="any"><link rel="icon" href="${staticUrl('favicon.svg')}" type="image/svg+xml">
-<style>${raw(STYLE)}</style>${opts.head ?? ''}</head>
+<style>${raw(STYLE)}</style>${strip ? healthStripHead() : ''}${opts.head ?? ''}</head>
 <body><header class="top"><a class="brand" href="/"><img src="${staticUrl('favicon.svg')}" alt="">Agnes</a>
 ${user ? html`<nav>${menu.map((m) => html`<a href="${m.href}" class="${opts.active === m.href ? 'active' : ''}">${m.label}</a>`)}</nav>
 <span class="who">${user.email}${user.is_admin ? ' · admin' : ''}</span>
 <form method="post" action="/auth/logout">${opts.csrf ? html`<input type="hidden" name="_csrf" value="${opts.csrf}">` : ''}<button type="submit">Sign out</button></form>` : ''}
-</header><main>${opts.body}</main></body></html>`.value
+</header><main>${strip ? healthStrip() : ''}${opts.body}</main></body></html>`.value
 }

@@ -9,7 +9,7 @@ import { loadFacets } from './facets.ts'
 import { fillForm, wireFilterBar } from './filter-bar.ts'
 import { loadKpis } from './kpis.ts'
 import { API, FILTER_KEYS, query, type ActivityPage, type State, type Tab } from './page.ts'
-import { loadPulse, wirePulseToggle } from './pulse.ts'
+import { loadPulse, wirePulseTarget, wirePulseToggle } from './pulse.ts'
 import { loadSync } from './sync.ts'
 import { checkNew, loadMore, loadTimeline, showNew, wireRows } from './timeline.ts'
 import '../page.css'
@@ -55,6 +55,7 @@ function start() {
       reload()
     },
     openEvent: (id) => void openEvent(page, id, () => saveUrl(false)),
+    showTab: (tab) => switchTab(tab),
   }
 
   /** The timeline and everything that follows its filters, for a new filter. */
@@ -93,6 +94,7 @@ function start() {
   showTab()
   wireFilterBar(page)
   wirePulseToggle()
+  wirePulseTarget()
   wireRows(page)
   watchChartSize()
   for (const b of document.querySelectorAll('.ac-tab')) b.addEventListener('click', () => switchTab(b.getAttribute('data-tab') === 'sync' ? 'sync' : 'timeline'))

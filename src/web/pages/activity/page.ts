@@ -30,6 +30,8 @@ export interface State {
 export interface ActivityPage {
   state: State
   setFilters(f: Record<string, unknown>, opts?: { tab?: Tab; force?: boolean }): void
+  /** Shows a tab (and loads it), keeping the filters. */
+  showTab(tab: Tab): void
   setError(source: string, err: unknown): void
   /** An /api/admin/activity/{path} URL with the current filters and `extra`. */
   apiUrl(path: string, extra?: Record<string, string | number | null>): string

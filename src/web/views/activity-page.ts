@@ -45,6 +45,18 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 <div class="ac-extra" id="ac-extra" hidden></div>
 </form>
 
+<section class="card ac-views" id="ac-views" aria-labelledby="ac-views-label">
+<span class="ac-flabel" id="ac-views-label">Saved views</span>
+<ul class="ac-view-list" id="ac-view-list"><li class="ac-view-none muted">Loading…</li></ul>
+<form class="ac-view-form" id="ac-view-form" autocomplete="off">
+<input id="ac-view-name" maxlength="100" placeholder="Name the current filters" aria-label="A name for the current filters" spellcheck="false">
+<label class="ac-view-shared"><input type="checkbox" id="ac-view-shared"> Share with admins</label>
+<button type="submit" class="ac-secondary" id="ac-view-save">Save view</button>
+</form>
+<p class="ac-view-error" id="ac-view-error" role="alert" hidden></p>
+</section>
+
+
 <div class="ac-kpis" id="ac-kpis" aria-label="Figures for the current filter, with their change against the previous period of the same length"></div>
 
 <section class="card ac-chart-card" aria-label="Events over time">

@@ -12,6 +12,7 @@ import { API, FILTER_KEYS, query, type ActivityPage, type State, type Tab } from
 import { loadPulse, wirePulseTarget, wirePulseToggle } from './pulse.ts'
 import { loadSync } from './sync.ts'
 import { checkNew, loadMore, loadTimeline, showNew, wireRows } from './timeline.ts'
+import { drawViews, loadViews, wireViews } from './views.ts'
 import '../page.css'
 import './activity.css'
 
@@ -51,6 +52,7 @@ function start() {
       if (opts.tab) state.tab = opts.tab
       saveUrl(true)
       fillForm(page)
+      drawViews(page)
       showTab()
       reload()
     },
@@ -62,7 +64,8 @@ function start() {
   function reload() {
     const gen = ++state.gen
     void loadKpis(page, gen)
-    void loadFacets(page, gen)
+    // The facets name the people in this filter: a shared view's owner among them is named too.
+    void loadFacets(page, gen).then(() => drawViews(page))
     void loadChart(page, gen)
     void loadTimeline(page, gen)
   }
@@ -95,6 +98,7 @@ function start() {
   wireFilterBar(page)
   wirePulseToggle()
   wirePulseTarget()
+  wireViews(page)
   wireRows(page)
   watchChartSize()
   for (const b of document.querySelectorAll('.ac-tab')) b.addEventListener('click', () => switchTab(b.getAttribute('data-tab') === 'sync' ? 'sync' : 'timeline'))
@@ -109,6 +113,7 @@ function start() {
     const event = state.event
     readUrl()
     fillForm(page)
+    drawViews(page)
     showTab()
     if (state.tab === 'sync') void loadSync(page)
     if (query(state.filters) !== before || (state.tab === 'timeline' && !state.loaded)) reload()
@@ -117,6 +122,7 @@ function start() {
   })
 
   void loadPulse(page)
+  void loadViews(page)
   if (state.tab === 'sync') void loadSync(page)
   else reload()
   if (state.event) page.openEvent(state.event)

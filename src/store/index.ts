@@ -24,6 +24,8 @@ import { loginThrottleRepository } from './repositories/login-throttle.ts'
 import { changeStatesRepository } from './repositories/change-states.ts'
 import { savedViewsRepository } from './repositories/saved-views.ts'
 import { costsRepository } from './repositories/costs.ts'
+import { verdictsRepository } from './repositories/verdicts.ts'
+import { llmJudgeRepository } from './repositories/llm-judge.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
@@ -61,6 +63,8 @@ export interface Store {
   readonly changeStates: ReturnType<typeof changeStatesRepository>
   readonly savedViews: ReturnType<typeof savedViewsRepository>
   readonly costs: ReturnType<typeof costsRepository>
+  readonly verdicts: ReturnType<typeof verdictsRepository>
+  readonly llmJudge: ReturnType<typeof llmJudgeRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -86,6 +90,8 @@ export function storeOver(db: Db): Store {
     changeStates: changeStatesRepository(db),
     savedViews: savedViewsRepository(db),
     costs: costsRepository(db),
+    verdicts: verdictsRepository(db),
+    llmJudge: llmJudgeRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -429,6 +429,60 @@ export const migrations: Migration[] = [
       `CREATE INDEX cost_responses_time ON cost_responses (occurred_at)`,
     ],
   },
+  {
+    version: 14,
+    name: 'finding verdicts from admins; the opt-in LLM judge: its calls (cache, tokens, cost) and its judgements',
+    statements: [
+      // An admin's verdict on a finding, keyed as the finding is found again (transcript, type, line): failure_scan
+      // replaces a transcript's findings on every re-scan, and a verdict re-attaches to the same place. Transcripts only
+      // grow (Claude Code appends), so an earlier line keeps its number when the file is uploaded again.
+      `CREATE TABLE finding_verdicts (
+        session_file VARCHAR NOT NULL,
+        finding_type VARCHAR NOT NULL,
+        line INTEGER NOT NULL,
+        username VARCHAR NOT NULL,
+        verdict VARCHAR NOT NULL,
+        note VARCHAR,
+        file_sha256 VARCHAR,
+        decided_by VARCHAR,
+        decided_by_email VARCHAR,
+        decided_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (session_file, finding_type, line)
+      )`,
+      // One row per request to the LLM, keyed as it is cached: the stored file's hash, the prompt's version, the model.
+      // Tokens and cost are the provider's own figures; the daily token budget sums them since midnight UTC.
+      `CREATE TABLE llm_judge_calls (
+        file_sha256 VARCHAR NOT NULL,
+        prompt_version VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        session_file VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        status VARCHAR NOT NULL,
+        findings_sent INTEGER NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION,
+        error VARCHAR,
+        judged_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (file_sha256, prompt_version, model)
+      )`,
+      `CREATE INDEX llm_judge_calls_time ON llm_judge_calls (judged_at)`,
+      // What one call answered, per finding (label real_failure, false_alarm or unsure) and per failure the scan missed
+      // (label missed). No primary key: a call's rows are replaced by delete + insert in one transaction.
+      `CREATE TABLE llm_judgements (
+        file_sha256 VARCHAR NOT NULL,
+        prompt_version VARCHAR NOT NULL,
+        model VARCHAR NOT NULL,
+        finding_type VARCHAR NOT NULL,
+        line INTEGER NOT NULL,
+        label VARCHAR NOT NULL,
+        root_cause VARCHAR,
+        explanation VARCHAR,
+        judged_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX llm_judgements_file ON llm_judgements (file_sha256)`,
+    ],
+  },
 ]
 
 /**

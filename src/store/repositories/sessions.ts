@@ -1,5 +1,6 @@
 import type { Db } from '../db.ts'
 import { parseJsonColumn, toJsonColumn } from './json.ts'
+import { DISMISSED } from './verdicts.ts'
 
 /** Where one processor stands with one stored transcript (`session_processor_state`). */
 export interface ProcessorStateRecord {
@@ -86,6 +87,8 @@ export interface SessionListQuery {
   /** Sessions whose span starts before this instant (exclusive). */
   untilIso?: string
   findingType?: string
+  /** Leave out findings an admin dismissed: from the counts, and from what finding_type matches. */
+  hideDismissed?: boolean
   sort: SessionSort
   /** The last row of the previous page, in the order's own keys. */
   after?: { sort_time: string; session_file: string; findings_total?: number; username?: string }
@@ -98,6 +101,10 @@ export interface FindingListQuery {
   username?: string
   sinceIso?: string
   untilIso?: string
+  /** Leave out findings an admin dismissed. */
+  hideDismissed?: boolean
+  /** Only findings with this verdict ('none': without one). */
+  verdict?: 'confirmed' | 'dismissed' | 'none'
   /** The last row of the previous page: its event time and id. */
   after?: { time: string; id: number }
   limit: number
@@ -200,6 +207,9 @@ export function sessionsRepository(db: Db) {
         [beforeIso, limit],
       )
     },
+    async findingById(id: number): Promise<SessionFindingRecord | undefined> {
+      return db.one<SessionFindingRecord>(`SELECT * FROM session_findings WHERE id = $1`, [id])
+    },
     async findingsForFile(sessionFile: string): Promise<SessionFindingRecord[]> {
       return db.all<SessionFindingRecord>(`SELECT * FROM session_findings WHERE session_file = $1 ORDER BY line, id`, [sessionFile])
     },
@@ -214,13 +224,14 @@ export function sessionsRepository(db: Db) {
         [fromIso, toIso],
       )
     },
-    /** Per-type finding counts of the given transcripts. */
-    async findingCounts(sessionFiles: string[]): Promise<Map<string, Record<string, number>>> {
+    /** Per-type finding counts of the given transcripts (without the dismissed ones with hideDismissed). */
+    async findingCounts(sessionFiles: string[], opts: { hideDismissed?: boolean } = {}): Promise<Map<string, Record<string, number>>> {
       const out = new Map<string, Record<string, number>>()
       if (sessionFiles.length === 0) return out
       const marks = sessionFiles.map((_, i) => `$${i + 1}`).join(', ')
       const rows = await db.all<{ session_file: string; finding_type: string; n: number }>(
-        `SELECT session_file, finding_type, count(*) AS n FROM session_findings WHERE session_file IN (${marks})
+        `SELECT session_file, finding_type, count(*) AS n FROM session_findings f WHERE session_file IN (${marks})
+         ${opts.hideDismissed ? `AND NOT ${DISMISSED('f')}` : ''}
          GROUP BY session_file, finding_type ORDER BY session_file, finding_type`,
         sessionFiles,
       )
@@ -268,7 +279,10 @@ export function sessionsRepository(db: Db) {
       if (q.sinceIso !== undefined) where.push(`COALESCE(s.ended_at, s.sort_time) >= ${p(q.sinceIso)}`)
       if (q.untilIso !== undefined) where.push(`s.sort_time < ${p(q.untilIso)}`)
       if (q.findingType !== undefined) {
-        where.push(`EXISTS (SELECT 1 FROM session_findings f WHERE f.session_file = s.session_file AND f.finding_type = ${p(q.findingType)})`)
+        where.push(
+          `EXISTS (SELECT 1 FROM session_findings f WHERE f.session_file = s.session_file AND f.finding_type = ${p(q.findingType)}` +
+            `${q.hideDismissed ? ` AND NOT ${DISMISSED('f')}` : ''})`,
+        )
       }
       const a = q.after
       if (a) {
@@ -289,7 +303,7 @@ export function sessionsRepository(db: Db) {
         `SELECT * FROM (
            SELECT u.session_file, u.username, u.filename, u.uploaded_at, us.started_at, us.ended_at, us.turns, us.tool_calls, us.tool_errors,
              COALESCE(us.started_at, u.uploaded_at) AS sort_time,
-             (SELECT count(*) FROM session_findings f WHERE f.session_file = u.session_file) AS findings_total
+             (SELECT count(*) FROM session_findings f WHERE f.session_file = u.session_file${q.hideDismissed ? ` AND NOT ${DISMISSED('f')}` : ''}) AS findings_total
            FROM session_uploads u LEFT JOIN session_usage us ON us.session_file = u.session_file
          ) s
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -313,9 +327,17 @@ export function sessionsRepository(db: Db) {
       if (q.username !== undefined) where.push(`username = ${p(q.username)}`)
       if (q.sinceIso !== undefined) where.push(`${EVENT_TIME} >= ${p(q.sinceIso)}`)
       if (q.untilIso !== undefined) where.push(`${EVENT_TIME} < ${p(q.untilIso)}`)
+      if (q.hideDismissed) where.push(`NOT ${DISMISSED('f')}`)
+      if (q.verdict === 'none') {
+        where.push(`NOT EXISTS (SELECT 1 FROM finding_verdicts v WHERE v.session_file = f.session_file AND v.finding_type = f.finding_type AND v.line = f.line)`)
+      } else if (q.verdict !== undefined) {
+        where.push(
+          `EXISTS (SELECT 1 FROM finding_verdicts v WHERE v.session_file = f.session_file AND v.finding_type = f.finding_type AND v.line = f.line AND v.verdict = ${p(q.verdict)})`,
+        )
+      }
       if (q.after) where.push(`(${EVENT_TIME} < ${p(q.after.time)} OR (${EVENT_TIME} = ${p(q.after.time)} AND id < ${p(q.after.id)}))`)
       return db.all<FindingListRecord>(
-        `SELECT *, ${EVENT_TIME} AS event_time FROM session_findings
+        `SELECT *, ${EVENT_TIME} AS event_time FROM session_findings f
          ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY ${EVENT_TIME} DESC, id DESC
          LIMIT ${p(q.limit)}`,
@@ -329,7 +351,7 @@ export function sessionsRepository(db: Db) {
      */
     async findingCountsByBucket(
       bounds: string[],
-      only: { username?: string; findingType?: string } = {},
+      only: { username?: string; findingType?: string; hideDismissed?: boolean } = {},
     ): Promise<Array<{ bucket: number; finding_type: string; n: number }>> {
       if (bounds.length < 2) return []
       const params: unknown[] = [...bounds]
@@ -337,6 +359,7 @@ export function sessionsRepository(db: Db) {
       const where: string[] = []
       if (only.username) where.push(`f.username = $${params.push(only.username)}`)
       if (only.findingType) where.push(`f.finding_type = $${params.push(only.findingType)}`)
+      if (only.hideDismissed) where.push(`NOT ${DISMISSED('f')}`)
       const rows = await db.all<{ bucket: number; finding_type: string; n: number }>(
         `WITH buckets (bucket, starts, ends) AS (VALUES ${buckets.join(', ')})
          SELECT b.bucket AS bucket, f.finding_type AS finding_type, count(*) AS n

@@ -26,6 +26,7 @@ import { savedViewsRepository } from './repositories/saved-views.ts'
 import { costsRepository } from './repositories/costs.ts'
 import { verdictsRepository } from './repositories/verdicts.ts'
 import { llmJudgeRepository } from './repositories/llm-judge.ts'
+import { requestMetricsRepository } from './repositories/request-metrics.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
@@ -65,6 +66,7 @@ export interface Store {
   readonly costs: ReturnType<typeof costsRepository>
   readonly verdicts: ReturnType<typeof verdictsRepository>
   readonly llmJudge: ReturnType<typeof llmJudgeRepository>
+  readonly requestMetrics: ReturnType<typeof requestMetricsRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -92,6 +94,7 @@ export function storeOver(db: Db): Store {
     costs: costsRepository(db),
     verdicts: verdictsRepository(db),
     llmJudge: llmJudgeRepository(db),
+    requestMetrics: requestMetricsRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -430,6 +430,42 @@ export const migrations: Migration[] = [
     ],
   },
   {
+    version: 13,
+    name: 'request latency: per-minute histograms of every request by method, route template and status class',
+    statements: [
+      // One row per minute, method, route template and status class (2xx…5xx), added to by every worker with one
+      // upsert per key and flush (src/web/plugins/request-metrics.ts). b0…b14 count requests per latency bucket, not
+      // cumulatively; the bounds (ms) are 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000 and
+      // above (repositories/request-metrics.ts). Route templates are a closed set (unmatched URLs share one), so a
+      // minute holds a bounded number of rows; the retention job removes minutes older than the audit log's retention.
+      `CREATE TABLE request_metrics (
+        minute TIMESTAMPTZ NOT NULL,
+        method VARCHAR NOT NULL,
+        route VARCHAR NOT NULL,
+        status_class VARCHAR NOT NULL,
+        requests BIGINT NOT NULL,
+        duration_ms_sum DOUBLE PRECISION NOT NULL,
+        b0 BIGINT NOT NULL, b1 BIGINT NOT NULL, b2 BIGINT NOT NULL, b3 BIGINT NOT NULL, b4 BIGINT NOT NULL,
+        b5 BIGINT NOT NULL, b6 BIGINT NOT NULL, b7 BIGINT NOT NULL, b8 BIGINT NOT NULL, b9 BIGINT NOT NULL,
+        b10 BIGINT NOT NULL, b11 BIGINT NOT NULL, b12 BIGINT NOT NULL, b13 BIGINT NOT NULL, b14 BIGINT NOT NULL,
+        PRIMARY KEY (minute, method, route, status_class)
+      )`,
+      // The same counts since the first request, never purged: GET /metrics serves them as Prometheus counters,
+      // which must not go down when old minutes are deleted. One row per method, route template and status class.
+      `CREATE TABLE request_metrics_totals (
+        method VARCHAR NOT NULL,
+        route VARCHAR NOT NULL,
+        status_class VARCHAR NOT NULL,
+        requests BIGINT NOT NULL,
+        duration_ms_sum DOUBLE PRECISION NOT NULL,
+        b0 BIGINT NOT NULL, b1 BIGINT NOT NULL, b2 BIGINT NOT NULL, b3 BIGINT NOT NULL, b4 BIGINT NOT NULL,
+        b5 BIGINT NOT NULL, b6 BIGINT NOT NULL, b7 BIGINT NOT NULL, b8 BIGINT NOT NULL, b9 BIGINT NOT NULL,
+        b10 BIGINT NOT NULL, b11 BIGINT NOT NULL, b12 BIGINT NOT NULL, b13 BIGINT NOT NULL, b14 BIGINT NOT NULL,
+        PRIMARY KEY (method, route, status_class)
+      )`,
+    ],
+  },
+  {
     version: 14,
     name: 'finding verdicts from admins; the opt-in LLM judge: its calls (cache, tokens, cost) and its judgements',
     statements: [

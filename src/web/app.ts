@@ -4,6 +4,7 @@ import type { Services } from '../services.ts'
 import { registerRoute, type RouteSpec } from './route.ts'
 import { requestContext } from './plugins/request-context.ts'
 import { auditHook } from './plugins/audit-hook.ts'
+import { requestMetrics } from './plugins/request-metrics.ts'
 import { errorHandling } from './plugins/errors.ts'
 import { loginCsrfCookies } from './plugins/login-csrf.ts'
 import { pageSecurityHeaders } from './views/page-security.ts'
@@ -51,6 +52,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   })
   await app.register(formbody, { bodyLimit: svc.config.bodyLimitBytes })
   requestContext(app, svc)
+  requestMetrics(app, svc)
   auditHook(app, svc)
   errorHandling(app)
   loginCsrfCookies(app)

@@ -7,6 +7,8 @@ export interface PurgeReport {
   audit_rows: number
   /** Kept change states (for rollback) that only purged audit rows referred to. */
   change_states: number
+  /** Per-minute request latency rows (the Performance view's histograms), kept as long as the audit log. */
+  request_metric_rows: number
   findings: number
   feedback_excerpts: number
   /** What was kept, when a setting is unset: nothing is purged without a configured retention. */
@@ -24,12 +26,14 @@ export async function purgeExpired(svc: Services, opts: { now?: Date; deadline?:
   const now = opts.now ?? new Date()
   const r = svc.config.retention
   const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString()
-  const report: PurgeReport = { audit_rows: 0, change_states: 0, findings: 0, feedback_excerpts: 0, kept_forever: [], cutoffs: {} }
+  const report: PurgeReport = { audit_rows: 0, change_states: 0, request_metric_rows: 0, findings: 0, feedback_excerpts: 0, kept_forever: [], cutoffs: {} }
   const inTime = () => !opts.deadline || Date.now() < opts.deadline
   if (r.auditDays) {
     report.cutoffs.audit = cutoff(r.auditDays)
     for (let n = BATCH; n === BATCH && inTime(); report.audit_rows += n) n = await svc.store.audit.purgeBefore(report.cutoffs.audit, BATCH)
     for (let n = BATCH; n === BATCH && inTime(); report.change_states += n) n = await svc.store.changeStates.purgeUnusedBefore(report.cutoffs.audit, BATCH)
+    // A day of minutes per call, until none is left before the cutoff.
+    for (let n = 1; n > 0 && inTime(); report.request_metric_rows += n) n = await svc.store.requestMetrics.purgeBefore(report.cutoffs.audit)
   } else report.kept_forever.push('audit')
   if (r.findingsDays) {
     report.cutoffs.findings = cutoff(r.findingsDays)

@@ -5,6 +5,7 @@ import { AppError, forbidden, notFound } from '../../errors.ts'
 import type { QueryReply } from '../../store/analytics/index.ts'
 import { withQuerySlot } from './slots.ts'
 import { readableTables } from '../tables/index.ts'
+import { sqlFingerprint } from '../../activity/fingerprint.ts'
 
 export const DEFAULT_ROW_LIMIT = 10_000
 export const DEFAULT_TIMEOUT_SECONDS = 30
@@ -63,6 +64,9 @@ export async function runQuery(svc: Services, note: AuditNote, actor: Actor, inp
   if (sqlBytes > svc.config.query.maxSqlBytes) {
     throw new AppError(413, 'sql_too_large', `the SQL text is ${Math.ceil(sqlBytes / 1024)} KB; at most ${svc.config.query.maxSqlBytes / 1024} KB is accepted (AGNES_QUERY_MAX_SQL_KB)`, { field: 'sql', auditResult: 'error.sql_too_large' })
   }
+  // params.sql is cut at 200 characters when stored, too short to parse a longer query again: the Queries view groups
+  // calls by this fingerprint of the whole text, taken from DuckDB's parse tree (src/activity/fingerprint.ts).
+  note.params.fingerprint = await sqlFingerprint(input.sql)
   const readable = await readableTables(svc, actor)
   const access = { knownTables: [...(await knownTables(svc))], readable: readable === 'all' ? ('all' as const) : [...readable] }
   const limits = { limit, timeoutMs, maxResultBytes: svc.config.query.maxResultBytes, memoryLimitBytes: svc.config.query.memoryLimitBytes }

@@ -27,6 +27,9 @@ import { costsRepository } from './repositories/costs.ts'
 import { verdictsRepository } from './repositories/verdicts.ts'
 import { llmJudgeRepository } from './repositories/llm-judge.ts'
 import { requestMetricsRepository } from './repositories/request-metrics.ts'
+import { opsMetricsRepository } from './repositories/ops-metrics.ts'
+import { usageRepository } from './repositories/usage.ts'
+import { queryStatsRepository } from './repositories/query-stats.ts'
 
 export { StoreUnavailableError } from './unavailable.ts'
 export type { UserRecord } from './repositories/users.ts'
@@ -67,6 +70,9 @@ export interface Store {
   readonly verdicts: ReturnType<typeof verdictsRepository>
   readonly llmJudge: ReturnType<typeof llmJudgeRepository>
   readonly requestMetrics: ReturnType<typeof requestMetricsRepository>
+  readonly opsMetrics: ReturnType<typeof opsMetricsRepository>
+  readonly usage: ReturnType<typeof usageRepository>
+  readonly queryStats: ReturnType<typeof queryStatsRepository>
   schemaVersion(): Promise<number>
   close(): Promise<void>
 }
@@ -95,6 +101,9 @@ export function storeOver(db: Db): Store {
     verdicts: verdictsRepository(db),
     llmJudge: llmJudgeRepository(db),
     requestMetrics: requestMetricsRepository(db),
+    opsMetrics: opsMetricsRepository(db),
+    usage: usageRepository(db),
+    queryStats: queryStatsRepository(db),
     schemaVersion: () => schemaVersion(db),
     close: () => db.close(),
   }

@@ -28,6 +28,7 @@ import { feedbackRoutes } from './routes/feedback.ts'
 import { savedViewRoutes } from './routes/saved-views.ts'
 import { costRoutes } from './routes/costs.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { insightRoutes } from './routes/insights.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -61,6 +62,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   const specs: RouteSpec[] = [
     ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
     ...changeRoutes,
+    ...insightRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

@@ -5,6 +5,7 @@
 #   PostgreSQL server (initdb + postgres from /usr/lib/postgresql/<version>/bin, run as the package's `postgres` user
 #   under root).
 # - e2fsprogs (chattr): under root, the DuckDB fault test makes a file immutable, since root ignores file modes.
+# - prometheus (promtool): the /metrics test runs `promtool check metrics` on the server's output.
 set -euo pipefail
 # - ccusage (the cost figures' reference, test/store/costs-ccusage.test.ts) goes to .tools/ccusage rather than
 #   devDependencies: the registry publishes only some of its per-platform binary packages, and a lock file without the
@@ -19,6 +20,7 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v chattr >/dev/null 2>&1 || need+=(e2fsprogs)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ ${#need[@]} -eq 0 ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "ci-deps: cannot install ${need[*]} here (no apt-get); the tests that need them will say they were skipped" >&2

@@ -45,6 +45,8 @@ export interface Config {
   }
   /** Behind a TLS-terminating proxy: honour X-Forwarded-Proto / X-Forwarded-For and mark cookies Secure. */
   trustProxy: boolean
+  /** A bearer secret that may read GET /metrics (a Prometheus scraper) without being a user; null: admins only. */
+  metricsToken: string | null
 }
 
 const envSchema = z.object({
@@ -73,6 +75,7 @@ const envSchema = z.object({
   AGNES_QUERY_CONCURRENCY_PER_USER: z.coerce.number().int().min(1).max(64).default(2),
   AGNES_QUERY_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(4),
   AGNES_QUERY_MAX_SQL_KB: z.coerce.number().int().min(1).max(10_240).default(64),
+  AGNES_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGNES_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -132,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSqlBytes: e.AGNES_QUERY_MAX_SQL_KB * 1024,
     },
     trustProxy: ['on', 'true', '1'].includes(e.AGNES_TRUST_PROXY),
+    metricsToken: e.AGNES_METRICS_TOKEN ?? null,
   }
 }
 

@@ -29,6 +29,7 @@ import { savedViewRoutes } from './routes/saved-views.ts'
 import { costRoutes } from './routes/costs.ts'
 import { auditRoutes } from './routes/audit.ts'
 import { insightRoutes } from './routes/insights.ts'
+import { metricsRoutes } from './routes/metrics.ts'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,7 +63,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   const specs: RouteSpec[] = [
     ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
     ...changeRoutes,
-    ...insightRoutes,
+    ...insightRoutes, ...metricsRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)

@@ -55,14 +55,14 @@ export async function adminPerformance(client: ApiClient, opts: { since?: string
 }
 
 const ms = (v: number | null) => (v === null ? '' : v >= 100 ? v.toFixed(0) : v.toFixed(1))
-const pct = (v: number | null) => (v === null ? '' : `${(v * 100).toFixed(1)}%`)
+const pct = (v: number | null, none = '') => (v === null ? none : `${(v * 100).toFixed(1)}%`)
 
 /** The lines of `agnes admin usage` without --json: a summary, then the people and tools tables' rows. */
 export function usageReport(out: UsageResponse) {
   const s = out.summary
   return {
     summary:
-      `${s.day}: ${s.dau} active (DAU), ${s.wau} in 7 days (WAU), ${s.mau} in 30 days (MAU), stickiness ${pct(s.stickiness)}. ` +
+      `${s.day}: ${s.dau} active (DAU), ${s.wau} in 7 days (WAU), ${s.mau} in 30 days (MAU), stickiness ${pct(s.stickiness, 'n/a')}. ` +
       `Active means a successful ${out.active_actions.join(', ')} by a person.`,
     people: out.people.map((p) => ({
       person: p.email ?? p.username ?? p.user_id, active_days: p.active_days, last_active: p.last_active ?? '', queries: p.queries,

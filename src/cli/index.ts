@@ -22,9 +22,6 @@ import { adminCosts, COST_GROUPS, COST_TABLE_COLUMNS, costsCsv, costsFootnote, c
 import {
   adminPerformance, adminQueries, adminUsage, PERFORMANCE_COLUMNS, performanceReport, QUERY_COLUMNS, QUERY_SORTS, queryTableRows, USAGE_COLUMNS, usageReport,
 } from './commands/admin-insights.ts'
-import {
-  adminPerformance, adminQueries, adminUsage, PERFORMANCE_COLUMNS, performanceReport, QUERY_COLUMNS, QUERY_SORTS, queryTableRows, USAGE_COLUMNS, usageReport,
-} from './commands/admin-insights.ts'
 
 /**
  * The command line. Each command is a typed function in commands/; this file wires them to argv and owns
@@ -445,57 +442,6 @@ export function buildProgram(): Command {
       const r = performanceReport(out)
       printTable(r.routes, PERFORMANCE_COLUMNS.routes)
       process.stdout.write('\nScheduler jobs\n')
-      printTable(r.jobs, PERFORMANCE_COLUMNS.jobs)
-      process.stdout.write(`\n${r.audit}\n`)
-    })
-
-  admin
-    .command('usage')
-    .description('who uses Agnes and whether they come back: DAU/WAU/MAU, stickiness, lifecycle, per person, and the tools Claude used')
-    .option('--days <n>', 'UTC days to cover, today included', positiveInt('--days'), 30)
-    .addOption(new Option('--period <period>', 'lifecycle period').choices(['day', 'week']).default('week'))
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const out = await adminUsage(client(), { days: opts.days, period: opts.period })
-      if (opts.json) return printJson(out)
-      const r = usageReport(out)
-      process.stdout.write(`${r.summary}\n\n`)
-      printTable(r.people, USAGE_COLUMNS.people)
-      process.stdout.write('\n')
-      printTable(r.lifecycle, USAGE_COLUMNS.lifecycle)
-      process.stdout.write('\n')
-      printTable(r.tools, USAGE_COLUMNS.tools)
-    })
-  admin
-    .command('queries')
-    .description('query.run calls grouped by fingerprint (the same query with other constants is one row)')
-    .option('--since <time>', 'from this date (YYYY-MM-DD, UTC) or ISO time; default: 24 hours ago')
-    .option('--until <time>', 'before this date or ISO time')
-    .option('--user-id <id>', "only this person's calls")
-    .option('--client-kind <kind>', 'only calls from cli, api, agent or web')
-    .addOption(new Option('--sort <order>', 'order').choices([...QUERY_SORTS]).default('total_time'))
-    .option('--limit <n>', 'at most this many fingerprints', positiveInt('--limit'), 50)
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const out = await adminQueries(client(), { since: opts.since, until: opts.until, userId: opts.userId, clientKind: opts.clientKind, sort: opts.sort, limit: opts.limit })
-      if (opts.json) return printJson(out)
-      printTable(queryTableRows(out), QUERY_COLUMNS)
-      if (out.total_fingerprints > out.rows.length) process.stderr.write(`${out.total_fingerprints - out.rows.length} more fingerprints: raise --limit\n`)
-    })
-  admin
-    .command('performance')
-    .description('latency per route (every request, audited or not) against the previous window, scheduler jobs and the audit writer')
-    .option('--since <time>', 'from this date (YYYY-MM-DD, UTC) or ISO time; default: 24 hours ago')
-    .option('--until <time>', 'before this date or ISO time')
-    .option('--route <template>', "also this route's p95 over time (e.g. /api/query)")
-    .option('--method <method>', 'the method of --route (GET by default)')
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const out = await adminPerformance(client(), { since: opts.since, until: opts.until, route: opts.route, method: opts.method })
-      if (opts.json) return printJson(out)
-      const r = performanceReport(out)
-      printTable(r.routes, PERFORMANCE_COLUMNS.routes)
-      process.stdout.write('\n')
       printTable(r.jobs, PERFORMANCE_COLUMNS.jobs)
       process.stdout.write(`\n${r.audit}\n`)
     })

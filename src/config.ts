@@ -47,6 +47,23 @@ export interface Config {
   trustProxy: boolean
   /** A bearer secret that may read GET /metrics (a Prometheus scraper) without being a user; null: admins only. */
   metricsToken: string | null
+  /**
+   * The opt-in LLM judge of session findings (src/platform/sessions/llm-judge.ts), null when off: an endpoint speaking
+   * the Anthropic Messages API (POST {apiBase}/v1/messages). On only when base, key and model are all set.
+   */
+  llm: LlmConfig | null
+}
+
+export interface LlmConfig {
+  apiBase: string
+  apiKey: string
+  model: string
+  /** How long one attempt may take before it is abandoned (and retried). */
+  timeoutMs: number
+  /** Attempts per request, the first included: 429, 5xx, timeouts and network errors are retried up to this. */
+  maxAttempts: number
+  /** The first retry's wait; each further one doubles it (a Retry-After header wins, up to 30 s). */
+  retryBaseMs: number
 }
 
 const envSchema = z.object({
@@ -78,6 +95,10 @@ const envSchema = z.object({
   AGNES_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGNES_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AGNES_LLM_API_BASE: z.string().url().optional(),
+  AGNES_LLM_API_KEY: z.string().min(1).optional(),
+  AGNES_LLM_MODEL: z.string().min(1).max(200).optional(),
+  AGNES_LLM_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(60),
 })
 
 export class ConfigError extends Error {
@@ -99,6 +120,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = []
   if (e.AGNES_WORKERS > 1 && !e.AGNES_DATABASE_URL) {
     problems.push('AGNES_WORKERS: more than one worker needs AGNES_DATABASE_URL (the embedded DuckDB store allows one writing process)')
+  }
+  const llmVars = [e.AGNES_LLM_API_BASE, e.AGNES_LLM_API_KEY, e.AGNES_LLM_MODEL]
+  if (llmVars.some(Boolean) && !llmVars.every(Boolean)) {
+    problems.push('AGNES_LLM_API_BASE, AGNES_LLM_API_KEY, AGNES_LLM_MODEL: the LLM judge needs all three (or none, to leave it off)')
   }
   if (problems.length) throw new ConfigError(problems)
   return {
@@ -136,6 +161,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: ['on', 'true', '1'].includes(e.AGNES_TRUST_PROXY),
     metricsToken: e.AGNES_METRICS_TOKEN ?? null,
+    llm:
+      e.AGNES_LLM_API_BASE && e.AGNES_LLM_API_KEY && e.AGNES_LLM_MODEL
+        ? {
+          apiBase: e.AGNES_LLM_API_BASE.replace(/\/+$/, ''), apiKey: e.AGNES_LLM_API_KEY, model: e.AGNES_LLM_MODEL,
+          timeoutMs: e.AGNES_LLM_TIMEOUT_SECONDS * 1000, maxAttempts: 3, retryBaseMs: 1000,
+        }
+        : null,
   }
 }
 

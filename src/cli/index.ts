@@ -16,7 +16,7 @@ import { activityHealth, activitySync, activityTimeline, TIMELINE_FILTERS, TIMEL
 import { formatChange, formatRollback, listChanges, rollback } from './commands/admin-changes.ts'
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
-import { myReportRows, myReports } from './commands/reports.ts'
+import { MY_REPORT_COLUMNS, myReportNews, myReportRows, myReports } from './commands/reports.ts'
 import { feedbackTableRows, listFeedback, showFeedback, updateFeedback } from './commands/admin-feedback.ts'
 import { adminCosts, COST_GROUPS, COST_TABLE_COLUMNS, costsCsv, costsFootnote, costTableRows } from './commands/admin-costs.ts'
 import {
@@ -169,12 +169,14 @@ export function buildProgram(): Command {
 
   program
     .command('reports')
-    .description('your problem reports with their status and resolution')
+    .description('your problem reports with their status, resolution, the admins\' replies and GitHub issue; * marks news since you last looked')
     .option('--json', 'print JSON')
     .action(async (opts) => {
       const rows = await myReports(client())
-      if (opts.json) printJson(rows)
-      else printTable(myReportRows(rows), ['id', 'created_at', 'status', 'message', 'resolution'])
+      if (opts.json) return printJson(rows)
+      printTable(myReportRows(rows), MY_REPORT_COLUMNS)
+      const news = myReportNews(rows)
+      if (news.length) process.stdout.write(news.join('\n') + '\n')
     })
 
   const admin = program.command('admin').description('admin commands')

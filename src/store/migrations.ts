@@ -519,6 +519,46 @@ export const migrations: Migration[] = [
       `CREATE INDEX llm_judgements_file ON llm_judgements (file_sha256)`,
     ],
   },
+  {
+    version: 15,
+    name: 'feedback: GitHub issues of reports, internal notes and replies, what the reporter has been told',
+    statements: [
+      // One row per GitHub issue reports are linked to: its last known state, so the webhook and the github_sync job
+      // act on a change once (src/integrations/github/sync.ts).
+      `CREATE TABLE github_issues (
+        repo VARCHAR NOT NULL,
+        number INTEGER NOT NULL,
+        url VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,
+        state VARCHAR NOT NULL,
+        state_reason VARCHAR,
+        linked_at TIMESTAMPTZ NOT NULL,
+        state_changed_at TIMESTAMPTZ,
+        checked_at TIMESTAMPTZ,
+        PRIMARY KEY (repo, number)
+      )`,
+      `ALTER TABLE feedback_reports ADD COLUMN github_repo VARCHAR`,
+      `ALTER TABLE feedback_reports ADD COLUMN github_issue_number INTEGER`,
+      `ALTER TABLE feedback_reports ADD COLUMN github_issue_url VARCHAR`,
+      `ALTER TABLE feedback_reports ADD COLUMN github_linked_at TIMESTAMPTZ`,
+      // 'github' when the report was closed because its issue was: reopening the issue reopens only those.
+      `ALTER TABLE feedback_reports ADD COLUMN resolved_via VARCHAR`,
+      // The last change the reporter should hear of (a reply, a resolution), and when they last looked.
+      `ALTER TABLE feedback_reports ADD COLUMN reporter_update_at TIMESTAMPTZ`,
+      `ALTER TABLE feedback_reports ADD COLUMN reporter_seen_at TIMESTAMPTZ`,
+      `CREATE INDEX feedback_github_issue ON feedback_reports (github_repo, github_issue_number)`,
+      // Internal notes (admins only) and replies to the reporter, oldest first per report.
+      `CREATE TABLE feedback_comments (
+        id VARCHAR PRIMARY KEY,
+        report_id VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        author_user VARCHAR,
+        body VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+      )`,
+      `CREATE INDEX feedback_comments_report ON feedback_comments (report_id, created_at)`,
+    ],
+  },
 ]
 
 /**

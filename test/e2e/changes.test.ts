@@ -121,6 +121,19 @@ const EXERCISE: Record<string, () => Promise<AuditRow[]>> = {
     return rowOf('PATCH', `/api/admin/feedback/${r.body.id}`, { status: 'triaged' })
   },
   'POST /api/admin/telegram-link': () => rowOf('POST', '/api/admin/telegram-link', { chat_id: 1001 }),
+  'POST /api/me/telegram-link': () => rowOf('POST', '/api/me/telegram-link', { chat_id: 2002 }, { token: ana.token }),
+  'POST /api/admin/feedback/:id/notes': async () => {
+    const r = await act('POST', '/api/feedback', { message: 'a report to note on', ack_preview: true }, { token: ana.token })
+    return rowOf('POST', `/api/admin/feedback/${r.body.id}/notes`, { body: 'an internal note' })
+  },
+  'POST /api/admin/feedback/:id/replies': async () => {
+    const r = await act('POST', '/api/feedback', { message: 'a report to reply to', ack_preview: true }, { token: ana.token })
+    return rowOf('POST', `/api/admin/feedback/${r.body.id}/replies`, { body: 'a reply' })
+  },
+  'POST /api/admin/feedback/bulk': async () => {
+    const r = await act('POST', '/api/feedback', { message: 'a report to triage in bulk', ack_preview: true }, { token: ana.token })
+    return rowOf('POST', '/api/admin/feedback/bulk', { ids: [r.body.id], add_tags: ['bulk'] })
+  },
 }
 
 /** Keys that would hold a secret: no state may carry them. */

@@ -34,6 +34,15 @@ export function reportMessage(r: FeedbackReportRecord, duplicates: number): stri
   return fit(lines)
 }
 
+/** What a reporter is told about their own report: an admin's reply, or that it was resolved or will not be fixed. */
+export function reporterMessage(r: Pick<FeedbackReportRecord, 'id' | 'message'>, news: { kind: 'reply' | 'resolved' | 'wontfix'; text: string | null }): string {
+  const head = news.kind === 'reply' ? '<b>Agnes: a reply to your report</b>' : news.kind === 'resolved' ? '<b>Agnes: your report was resolved</b>' : "<b>Agnes: your report won't be fixed</b>"
+  const lines = [head, `<blockquote>${escapeHtml(clip(r.message, 300))}</blockquote>`]
+  if (news.text) lines.push(`${news.kind === 'reply' ? 'Reply' : news.kind === 'resolved' ? 'Resolution' : 'Why'}: ${escapeHtml(clip(news.text, 2000))}`)
+  lines.push(`<code>agnes reports</code> (report <code>${escapeHtml(shortId(r.id))}</code>)`)
+  return fit(lines)
+}
+
 /** One message for the reports the 5-minute throttle held back. */
 export function digestMessage(reports: FeedbackReportRecord[]): string {
   const lines = [`<b>Agnes: ${reports.length} more report(s)</b> since the last message`]

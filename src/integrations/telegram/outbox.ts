@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Services } from '../../services.ts'
 import type { FeedbackReportRecord } from '../../store/index.ts'
 import { sendTelegramMessage } from './client.ts'
-import { digestMessage, reportMessage } from './format.ts'
+import { digestMessage, reportMessage, reporterMessage } from './format.ts'
 
 /**
  * The Telegram outbox. A new report becomes rows in `notifications` (one per linked admin) in the same request
@@ -82,6 +82,28 @@ export async function queueReportNotifications(svc: Services, report: FeedbackRe
     })
   }
   return dueNow
+}
+
+/**
+ * Queues a message to a report's reporter (a reply, a resolution), when they linked a Telegram chat and a bot token is
+ * set; returns the ids due at once. Not throttled: a reporter hears of their own report only when an admin acts on it.
+ */
+export async function queueReporterNotification(
+  svc: Services,
+  report: Pick<FeedbackReportRecord, 'id' | 'message' | 'reporter_user'>,
+  news: { kind: 'reply' | 'resolved' | 'wontfix'; text: string | null },
+  now = new Date(),
+): Promise<string[]> {
+  if (!svc.config.telegram.botToken) return []
+  const link = await svc.store.feedback.telegramLink(report.reporter_user)
+  if (!link) return []
+  const id = randomUUID()
+  const nowIso = now.toISOString()
+  await svc.store.feedback.insertNotification({
+    id, channel: CHANNEL, user_id: report.reporter_user, chat_id: link.chat_id, kind: `reporter_${news.kind}`, text: reporterMessage(report, news),
+    report_ids: [report.id], status: 'pending', attempts: 0, next_attempt_at: nowIso, last_error: null, created_at: nowIso, sent_at: null,
+  })
+  return [id]
 }
 
 export type SendResult = 'sent' | 'retrying' | 'gave_up' | 'not_due' | 'empty'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import type { AuditRow, FeedbackListRecord, FeedbackReportRecord, FeedbackStatus } from '../../store/index.ts'
-import type { FeedbackFilters, FeedbackKeyset } from '../../store/repositories/feedback.ts'
+import { FEEDBACK_SORTS, type FeedbackFilters, type FeedbackKeyset, type FeedbackSort } from '../../store/repositories/feedback.ts'
 import { AppError, badRequest, notFound } from '../../errors.ts'
 import { redactSecrets } from '../../redaction/index.ts'
 import { presentRow } from '../../activity/index.ts'
@@ -11,10 +11,18 @@ import { queueReportNotifications, sendInBackground } from '../../integrations/t
 import { fingerprint } from './fingerprint.ts'
 import { checkReportRate, rateLimited } from './rate-limit.ts'
 import { statusChange } from './status.ts'
+import { presentComment } from './comments.ts'
+import { tellReporter } from './reporter.ts'
+import { presentReport } from './present.ts'
+import { reportChanges, resolveAssignee } from './report-changes.ts'
 
 export { fingerprint, lastErrorExcerpt, normalizeForFingerprint } from './fingerprint.ts'
 export { checkReportRate, reportsPerHour, DEFAULT_REPORTS_PER_HOUR } from './rate-limit.ts'
 export { FEEDBACK_STATUSES, isActive, statusChange } from './status.ts'
+export { presentReport } from './present.ts'
+export { addComment, COMMENT_MAX_CHARS } from './comments.ts'
+export { bulkUpdate, BULK_MAX_IDS, type BulkChange } from './bulk.ts'
+export { FEEDBACK_SORTS, type FeedbackSort }
 
 export const MESSAGE_MAX_CHARS = 10_000
 export const EXCERPT_MAX_BYTES = 1024 * 1024
@@ -29,33 +37,6 @@ type User = NonNullable<Actor['user']>
 const requireUser = (actor: Actor): User => {
   if (!actor.user) throw new AppError(401, 'unauthorized', 'authentication required')
   return actor.user
-}
-
-/** A report as the API shows it; the excerpt only where asked for (it can be a megabyte). */
-export function presentReport(r: FeedbackReportRecord | FeedbackListRecord, opts: { excerpt?: boolean } = {}) {
-  const excerpt = 'session_excerpt' in r ? r.session_excerpt : null
-  return {
-    id: r.id,
-    created_at: r.created_at,
-    updated_at: r.updated_at,
-    reporter_user: r.reporter_user,
-    reporter_email: r.reporter_email,
-    status: r.status,
-    message: r.message,
-    tags: r.tags,
-    assignee: r.assignee,
-    resolution: r.resolution,
-    resolved_at: r.resolved_at,
-    resolved_by: r.resolved_by,
-    fingerprint: r.fingerprint,
-    duplicate_of: r.duplicate_of,
-    session_file: r.session_file,
-    environment: r.environment,
-    correlation_id: r.correlation_id,
-    excerpt_chars: 'excerpt_chars' in r ? r.excerpt_chars : (excerpt?.length ?? 0),
-    ...('duplicate_count' in r ? { duplicate_count: r.duplicate_count } : {}),
-    ...(opts.excerpt ? { session_excerpt: excerpt } : {}),
-  }
 }
 
 export interface NewReportInput {
@@ -127,6 +108,13 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
     resolved_at: null,
     resolved_by: null,
     correlation_id: correlationId,
+    github_repo: null,
+    github_issue_number: null,
+    github_issue_url: null,
+    github_linked_at: null,
+    resolved_via: null,
+    reporter_update_at: null,
+    reporter_seen_at: null,
   }
   const stored = await svc.store.feedback.insertReportWithinLimit(report, rate.limit, rate.sinceIso)
   if (!stored.inserted) throw rateLimited(stored.recent, rate.limit)
@@ -148,17 +136,28 @@ export async function submitReport(svc: Services, note: AuditNote, actor: Actor,
   return { id: report.id, fingerprint: fp, duplicate_of: duplicateOf }
 }
 
-/** The caller's own reports with their status and resolution, newest first. */
+/**
+ * The caller's own reports, newest first, with what they were told: the status and resolution, the admins' replies, the
+ * GitHub issue it went to, and `news` (changed since they last looked). Reading them counts as looking.
+ */
 export async function listMyReports(svc: Services, note: AuditNote, actor: Actor) {
   const user = requireUser(actor)
   note.resource = 'feedback'
-  const rows = await svc.store.feedback.list({ reporter: user.id }, 500)
-  rows.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : a.id < b.id ? 1 : -1))
-  note.params = { count: rows.length }
+  const rows = await svc.store.feedback.list({ reporter: user.id }, 500, null, 'newest')
+  const replies = await svc.store.feedback.comments(rows.map((r) => r.id), 'reply')
+  const byReport = new Map<string, typeof replies>()
+  for (const c of replies) byReport.set(c.report_id, [...(byReport.get(c.report_id) ?? []), c])
+  const news = rows.filter((r) => r.reporter_update_at && (!r.reporter_seen_at || r.reporter_seen_at < r.reporter_update_at)).length
+  note.params = { count: rows.length, news }
+  if (news) await svc.store.feedback.markSeenByReporter(user.id, svc.clock.now().toISOString())
   return {
     rows: rows.map((r) => ({
       id: r.id, created_at: r.created_at, updated_at: r.updated_at, status: r.status, message: r.message, tags: r.tags,
       resolution: r.resolution, resolved_at: r.resolved_at, duplicate_of: r.duplicate_of, session_file: r.session_file,
+      replies: (byReport.get(r.id) ?? []).map((c) => ({ id: c.id, body: c.body, created_at: c.created_at, from: c.author_email })),
+      github_issue: r.github_issue_number !== null && r.github_issue_url ? { repo: r.github_repo, number: r.github_issue_number, url: r.github_issue_url } : null,
+      updated_for_you_at: r.reporter_update_at,
+      news: Boolean(r.reporter_update_at && (!r.reporter_seen_at || r.reporter_seen_at < r.reporter_update_at)),
     })),
     next_cursor: null,
   }
@@ -169,23 +168,27 @@ export interface AdminListQuery {
   tag?: string
   assignee?: string
   fingerprint?: string
+  sort?: FeedbackSort
   cursor?: string
   limit: number
 }
 
-function encodeCursor(k: FeedbackKeyset): string {
-  return Buffer.from(JSON.stringify([k.rank, k.created_at, k.id])).toString('base64url')
+function encodeCursor(sort: FeedbackSort, k: FeedbackKeyset): string {
+  return Buffer.from(JSON.stringify([sort, k.key, k.created_at, k.id])).toString('base64url')
 }
 
-function decodeCursor(c: string | undefined): FeedbackKeyset | null {
+/** A cursor of this list's sort (a cursor of another sort would skip or repeat rows). */
+function decodeCursor(c: string | undefined, sort: FeedbackSort): FeedbackKeyset | null {
   if (!c) return null
   try {
-    const [rank, created_at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'))
-    if ((rank === 0 || rank === 1) && typeof created_at === 'string' && !Number.isNaN(Date.parse(created_at)) && typeof id === 'string') return { rank, created_at, id }
+    const [s, key, created_at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8'))
+    if (s === sort && Number.isInteger(key) && key >= 0 && typeof created_at === 'string' && !Number.isNaN(Date.parse(created_at)) && typeof id === 'string') {
+      return { key, created_at, id }
+    }
   } catch {
     // fall through
   }
-  throw badRequest("query field 'cursor': not a cursor this endpoint returned", 'cursor', 'invalid_cursor')
+  throw badRequest("query field 'cursor': not a cursor this endpoint returned for this sort", 'cursor', 'invalid_cursor')
 }
 
 /** The filters as the store takes them; assignee `me` is the caller, `none` nobody. */
@@ -198,14 +201,16 @@ export function toFeedbackFilters(q: Omit<AdminListQuery, 'cursor' | 'limit'>, a
   }
 }
 
-/** Every report matching the filters: open and triaged ones first, then newest first; each with its duplicate_count. */
+/** Every report matching the filters in the asked order (default: open and triaged first, then newest first); each with its duplicate_count. */
 export async function listReports(svc: Services, actor: Actor, q: AdminListQuery) {
-  const rows = await svc.store.feedback.list(toFeedbackFilters(q, actor), q.limit + 1, decodeCursor(q.cursor))
+  const sort = q.sort ?? 'active'
+  const rows = await svc.store.feedback.list(toFeedbackFilters(q, actor), q.limit + 1, decodeCursor(q.cursor, sort), sort)
   const page = rows.slice(0, q.limit)
   const last = page[page.length - 1]
   return {
+    sort,
     rows: page.map((r) => presentReport(r)),
-    next_cursor: rows.length > q.limit && last ? encodeCursor({ rank: last.rank, created_at: last.created_at, id: last.id }) : null,
+    next_cursor: rows.length > q.limit && last ? encodeCursor(sort, { key: last.sort_key, created_at: last.created_at, id: last.id }) : null,
   }
 }
 
@@ -227,10 +232,12 @@ function excerptReplay(excerpt: string | null) {
 export async function reportDetail(svc: Services, id: string) {
   const r = await svc.store.feedback.byId(id)
   if (!r) throw notFound('report')
-  const [sharing, findings, events] = await Promise.all([
+  const [sharing, findings, events, comments, issue] = await Promise.all([
     svc.store.feedback.countWithFingerprint(r.fingerprint),
     r.session_file && svc.store.sessions ? svc.store.sessions.findingsForFile(r.session_file) : Promise.resolve([]),
     r.correlation_id ? svc.store.audit.find({ correlationId: r.correlation_id, limit: 200 }) : Promise.resolve([] as AuditRow[]),
+    svc.store.feedback.comments([r.id]),
+    r.github_repo && r.github_issue_number !== null ? svc.store.feedback.githubIssue(r.github_repo, r.github_issue_number) : Promise.resolve(undefined),
   ])
   return {
     ...presentReport(r, { excerpt: true }),
@@ -241,6 +248,11 @@ export async function reportDetail(svc: Services, id: string) {
       excerpt: f.excerpt, detected_at: f.detected_at, occurred_at: f.occurred_at,
     })),
     events: events.map((e) => presentRow(e)).reverse(),
+    notes: comments.filter((c) => c.kind === 'note').map(presentComment),
+    replies: comments.filter((c) => c.kind === 'reply').map(presentComment),
+    /** The linked issue's state as last seen (webhook or github_sync). */
+    github_issue_state: issue ? { state: issue.state, state_reason: issue.state_reason, checked_at: issue.checked_at } : null,
+    github: { configured: Boolean(svc.config.github.token && svc.config.github.repo), repo: svc.config.github.repo },
   }
 }
 
@@ -252,31 +264,22 @@ export interface ReportPatch {
 }
 
 /** Changes a report's status, assignee, tags or resolution; the previous values go to params_before. */
-export async function updateReport(svc: Services, note: AuditNote, actor: Actor, id: string, patch: ReportPatch) {
+export async function updateReport(svc: Services, note: AuditNote, actor: Actor, id: string, patch: ReportPatch, correlationId = '') {
   note.resource = `feedback:${id}`
   const before = await svc.store.feedback.byId(id)
   if (!before) throw notFound('report')
   if (Object.values(patch).every((v) => v === undefined)) throw badRequest('body: give at least one of status, assignee, tags, resolution')
-  let assignee = patch.assignee
-  if (assignee === 'me') assignee = actor.user?.id ?? null
-  if (assignee) {
-    const u = (await svc.store.users.byId(assignee)) ?? (await svc.store.users.byEmail(assignee))
-    if (!u) throw badRequest(`body field 'assignee': no user ${assignee}`, 'assignee')
-    assignee = u.id
-  }
+  const assignee = await resolveAssignee(svc, actor, patch.assignee)
   const now = svc.clock.now().toISOString()
-  const changes = {
-    ...(patch.status !== undefined ? statusChange(before, patch.status, actor.user?.id ?? null, now) : {}),
-    ...(assignee !== undefined ? { assignee } : {}),
-    ...(patch.tags !== undefined ? { tags: [...new Set(patch.tags)] } : {}),
-    ...(patch.resolution !== undefined ? { resolution: patch.resolution } : {}),
-  }
+  const { changes, news } = reportChanges(before, { ...patch, assignee }, actor.user?.id ?? null, now)
   const keys = Object.keys(patch).filter((k) => (patch as Record<string, unknown>)[k] !== undefined)
   note.params_before = Object.fromEntries(keys.map((k) => [k, (before as unknown as Record<string, unknown>)[k] ?? null]))
   note.params = { ...patch, ...(assignee !== undefined ? { assignee } : {}) }
   if (changes.status !== undefined) note.params = { ...note.params, resolved_at: changes.resolved_at ?? null }
+  if (news) note.params = { ...note.params, reporter_told: news.kind }
   await svc.store.feedback.update(id, changes, now)
   const after = await svc.store.feedback.byId(id)
+  if (news) await tellReporter(svc, after!, news, correlationId)
   return presentReport(after!, { excerpt: false })
 }
 

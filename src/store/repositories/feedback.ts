@@ -22,11 +22,51 @@ export interface FeedbackReportRecord {
   resolved_by: string | null
   correlation_id: string | null
   updated_at: string
+  /** The GitHub issue this report went to (owner/name, number, html URL), when it did. */
+  github_repo: string | null
+  github_issue_number: number | null
+  github_issue_url: string | null
+  github_linked_at: string | null
+  /** 'github' when the report was closed because its GitHub issue was. */
+  resolved_via: string | null
+  /** The last change the reporter should hear of (a reply, a resolution), and when they last looked at their reports. */
+  reporter_update_at: string | null
+  reporter_seen_at: string | null
 }
 
 export type FeedbackStatus = 'open' | 'triaged' | 'resolved' | 'wontfix'
 
-export type NewFeedbackReport = Omit<FeedbackReportRecord, 'reporter_email'>
+/** What a new report is stored with; the GitHub link and the reporter's news come later. */
+export type NewFeedbackReport = Omit<FeedbackReportRecord, 'reporter_email' | keyof FeedbackLaterFields> & Partial<FeedbackLaterFields>
+type FeedbackLaterFields = Pick<
+  FeedbackReportRecord,
+  'github_repo' | 'github_issue_number' | 'github_issue_url' | 'github_linked_at' | 'resolved_via' | 'reporter_update_at' | 'reporter_seen_at'
+>
+
+/** An internal note (admins only) or a reply to the reporter (`feedback_comments`). */
+export interface FeedbackCommentRecord {
+  id: string
+  report_id: string
+  kind: 'note' | 'reply'
+  author_user: string | null
+  /** Joined from users (null when the author was removed). */
+  author_email: string | null
+  body: string
+  created_at: string
+}
+
+/** A GitHub issue reports are linked to, with its last known state (`github_issues`). */
+export interface GithubIssueRecord {
+  repo: string
+  number: number
+  url: string
+  fingerprint: string
+  state: 'open' | 'closed'
+  state_reason: string | null
+  linked_at: string
+  state_changed_at: string | null
+  checked_at: string | null
+}
 
 /** A report as lists show it: no excerpt body, its size instead, and how many other reports share its fingerprint. */
 export interface FeedbackListRecord extends Omit<FeedbackReportRecord, 'session_excerpt'> {
@@ -43,9 +83,16 @@ export interface FeedbackFilters {
   reporter?: string
 }
 
-/** Keyset position: active reports (open, triaged) before closed ones, then newest first. */
+/**
+ * How a list is ordered: `active` (open and triaged first, then newest first; the default), `newest`, `oldest_open`
+ * (open and triaged first, the longest waiting first) and `duplicates` (most other reports sharing the fingerprint first).
+ */
+export const FEEDBACK_SORTS = ['active', 'newest', 'oldest_open', 'duplicates'] as const
+export type FeedbackSort = (typeof FEEDBACK_SORTS)[number]
+
+/** Keyset position in a sorted list: the sort's leading key (rank, duplicate count; 0 for newest), then time and id. */
 export interface FeedbackKeyset {
-  rank: number
+  key: number
   created_at: string
   id: string
 }
@@ -75,7 +122,8 @@ export interface NotificationRecord {
 
 const REPORT_COLS =
   'f.id, f.created_at, f.reporter_user, f.message, f.session_excerpt, f.session_file, f.environment, f.fingerprint, f.duplicate_of, ' +
-  'f.status, f.assignee, f.tags, f.resolution, f.resolved_at, f.resolved_by, f.correlation_id, f.updated_at'
+  'f.status, f.assignee, f.tags, f.resolution, f.resolved_at, f.resolved_by, f.correlation_id, f.updated_at, ' +
+  'f.github_repo, f.github_issue_number, f.github_issue_url, f.github_linked_at, f.resolved_via, f.reporter_update_at, f.reporter_seen_at'
 const LIST_COLS = REPORT_COLS.replace('f.session_excerpt, ', '')
 const RANK = `CASE WHEN f.status IN ('open', 'triaged') THEN 0 ELSE 1 END`
 const NOTIFICATION_COLS = 'id, channel, user_id, chat_id, kind, text, report_ids, status, attempts, next_attempt_at, last_error, created_at, sent_at'
@@ -83,6 +131,7 @@ const NOTIFICATION_COLS = 'id, channel, user_id, chat_id, kind, text, report_ids
 const toReport = (r: Record<string, unknown>): FeedbackReportRecord => ({
   ...(r as unknown as FeedbackReportRecord),
   reporter_email: (r.reporter_email as string | null | undefined) ?? null,
+  github_issue_number: r.github_issue_number === null || r.github_issue_number === undefined ? null : Number(r.github_issue_number),
   environment: parseJsonColumn<Record<string, unknown>>(r.environment),
   tags: parseJsonColumn<string[]>(r.tags) ?? [],
 })
@@ -90,6 +139,17 @@ const toReport = (r: Record<string, unknown>): FeedbackReportRecord => ({
 const toListRow = (r: Record<string, unknown>): FeedbackListRecord => {
   const { session_excerpt: _e, ...rest } = toReport(r)
   return { ...rest, excerpt_chars: Number(r.excerpt_chars ?? 0), duplicate_count: Number(r.duplicate_count ?? 0) }
+}
+
+const toIssue = (r: Record<string, unknown>): GithubIssueRecord => ({ ...(r as unknown as GithubIssueRecord), number: Number(r.number) })
+const ISSUE_COLS = 'repo, number, url, fingerprint, state, state_reason, linked_at, state_changed_at, checked_at'
+
+/** Per sort: the leading key's SQL (over the inner query's columns), its direction, and the time/id direction. */
+const SORTS: Record<FeedbackSort, { key: string; keyDesc: boolean; timeDesc: boolean }> = {
+  active: { key: 'x.rank', keyDesc: false, timeDesc: true },
+  newest: { key: '0', keyDesc: false, timeDesc: true },
+  oldest_open: { key: 'x.rank', keyDesc: false, timeDesc: false },
+  duplicates: { key: 'x.duplicate_count', keyDesc: true, timeDesc: true },
 }
 
 const toNotification = (r: Record<string, unknown>): NotificationRecord => ({
@@ -237,32 +297,42 @@ export function feedbackRepository(db: Db) {
       return Number(r?.n ?? 0)
     },
 
-    /** Reports matching the filters, active ones first, then newest first; `limit` rows after the keyset position. */
-    async list(f: FeedbackFilters, limit: number, after: FeedbackKeyset | null = null): Promise<Array<FeedbackListRecord & { rank: number }>> {
+    /** Reports matching the filters in the sort's order; `limit` rows after the keyset position. */
+    async list(
+      f: FeedbackFilters, limit: number, after: FeedbackKeyset | null = null, sort: FeedbackSort = 'active',
+    ): Promise<Array<FeedbackListRecord & { rank: number; sort_key: number }>> {
       const params: unknown[] = []
       const w = where(f, params)
+      const o = SORTS[sort]
+      const outer: string[] = []
       if (after) {
-        params.push(after.rank, after.created_at, after.id)
-        const [r, t, i] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`)
-        w.push(`(${RANK} > ${r} OR (${RANK} = ${r} AND (f.created_at < ${t} OR (f.created_at = ${t} AND f.id < ${i}))))`)
+        params.push(after.key, after.created_at, after.id)
+        const [k, t, i] = [params.length - 2, params.length - 1, params.length].map((n) => `$${n}`)
+        const kCmp = o.keyDesc ? '<' : '>'
+        const tCmp = o.timeDesc ? '<' : '>'
+        outer.push(`(${o.key} ${kCmp} ${k} OR (${o.key} = ${k} AND (x.created_at ${tCmp} ${t} OR (x.created_at = ${t} AND x.id ${tCmp} ${i}))))`)
       }
       params.push(limit)
+      const dir = (desc: boolean) => (desc ? 'DESC' : 'ASC')
       const rows = await db.all(
-        `SELECT ${LIST_COLS}, u.email AS reporter_email, ${RANK} AS rank,
-                coalesce(length(f.session_excerpt), 0) AS excerpt_chars,
-                (SELECT count(*) FROM feedback_reports d WHERE d.fingerprint = f.fingerprint AND d.id <> f.id) AS duplicate_count
-         FROM feedback_reports f LEFT JOIN users u ON u.id = f.reporter_user
-         ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
-         ORDER BY ${RANK}, f.created_at DESC, f.id DESC LIMIT $${params.length}`,
+        `SELECT x.*, ${o.key} AS sort_key FROM (
+           SELECT ${LIST_COLS}, u.email AS reporter_email, ${RANK} AS rank,
+                  coalesce(length(f.session_excerpt), 0) AS excerpt_chars,
+                  (SELECT count(*) FROM feedback_reports d WHERE d.fingerprint = f.fingerprint AND d.id <> f.id) AS duplicate_count
+           FROM feedback_reports f LEFT JOIN users u ON u.id = f.reporter_user
+           ${w.length ? `WHERE ${w.join(' AND ')}` : ''}
+         ) x
+         ${outer.length ? `WHERE ${outer.join(' AND ')}` : ''}
+         ORDER BY ${o.key === '0' ? '' : `${o.key} ${dir(o.keyDesc)}, `}x.created_at ${dir(o.timeDesc)}, x.id ${dir(o.timeDesc)} LIMIT $${params.length}`,
         params,
       )
-      return rows.map((r) => ({ ...toListRow(r), rank: Number(r.rank) }))
+      return rows.map((r) => ({ ...toListRow(r), rank: Number(r.rank), sort_key: Number(r.sort_key) }))
     },
 
     /** Changes the given fields (undefined ones stay) and stamps updated_at. */
     async update(
       id: string,
-      patch: Partial<Pick<FeedbackReportRecord, 'status' | 'assignee' | 'tags' | 'resolution' | 'resolved_at' | 'resolved_by'>>,
+      patch: Partial<Pick<FeedbackReportRecord, 'status' | 'assignee' | 'tags' | 'resolution' | 'resolved_at' | 'resolved_by' | 'resolved_via' | 'reporter_update_at'>>,
       now: string,
     ): Promise<void> {
       const sets: string[] = []
@@ -276,6 +346,111 @@ export function feedbackRepository(db: Db) {
       sets.push(`updated_at = $${params.length}`)
       params.push(id)
       await db.run(`UPDATE feedback_reports SET ${sets.join(', ')} WHERE id = $${params.length}`, params)
+    },
+
+    /** Records that the reporter has seen every change to their reports up to `at`. */
+    async markSeenByReporter(userId: string, at: string): Promise<void> {
+      await db.run(
+        `UPDATE feedback_reports SET reporter_seen_at = $2 WHERE reporter_user = $1 AND reporter_update_at IS NOT NULL
+           AND (reporter_seen_at IS NULL OR reporter_seen_at < reporter_update_at)`,
+        [userId, at],
+      )
+    },
+
+    // --- Notes and replies --------------------------------------------------------------------------------
+
+    async addComment(c: Omit<FeedbackCommentRecord, 'author_email'>): Promise<void> {
+      await db.run(`INSERT INTO feedback_comments (id, report_id, kind, author_user, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+        c.id, c.report_id, c.kind, c.author_user, c.body, c.created_at,
+      ])
+    },
+
+    /** The notes and replies of some reports (of one kind, when given), oldest first. */
+    async comments(reportIds: string[], kind?: FeedbackCommentRecord['kind']): Promise<FeedbackCommentRecord[]> {
+      if (reportIds.length === 0) return []
+      const params: unknown[] = [...reportIds]
+      const marks = reportIds.map((_, i) => `$${i + 1}`).join(', ')
+      if (kind) params.push(kind)
+      return db.all<FeedbackCommentRecord>(
+        `SELECT c.id, c.report_id, c.kind, c.author_user, u.email AS author_email, c.body, c.created_at
+         FROM feedback_comments c LEFT JOIN users u ON u.id = c.author_user
+         WHERE c.report_id IN (${marks})${kind ? ` AND c.kind = $${params.length}` : ''} ORDER BY c.created_at, c.id`,
+        params,
+      )
+    },
+
+    // --- GitHub issues --------------------------------------------------------------------------------------
+
+    /**
+     * Links a report to a GitHub issue, and records the issue (its state as GitHub just said) if it is new here.
+     * One transaction: a report is never linked to an issue the store does not know.
+     */
+    async linkGithubIssue(reportId: string, issue: { repo: string; number: number; url: string; fingerprint: string; state: 'open' | 'closed'; state_reason: string | null }, at: string): Promise<void> {
+      await db.transaction(async (tx) => {
+        const known = await tx.one(`SELECT number FROM github_issues WHERE repo = $1 AND number = $2`, [issue.repo, issue.number])
+        if (known) {
+          await tx.run(`UPDATE github_issues SET url = $3, state = $4, state_reason = $5, checked_at = $6 WHERE repo = $1 AND number = $2`, [
+            issue.repo, issue.number, issue.url, issue.state, issue.state_reason, at,
+          ])
+        } else {
+          await tx.run(`INSERT INTO github_issues (${ISSUE_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, $7)`, [
+            issue.repo, issue.number, issue.url, issue.fingerprint, issue.state, issue.state_reason, at,
+          ])
+        }
+        await tx.run(
+          `UPDATE feedback_reports SET github_repo = $2, github_issue_number = $3, github_issue_url = $4, github_linked_at = $5, updated_at = $5 WHERE id = $1`,
+          [reportId, issue.repo, issue.number, issue.url, at],
+        )
+      })
+    },
+
+    async githubIssue(repo: string, number: number): Promise<GithubIssueRecord | undefined> {
+      const r = await db.one(`SELECT ${ISSUE_COLS} FROM github_issues WHERE repo = $1 AND number = $2`, [repo, number])
+      return r ? toIssue(r) : undefined
+    },
+
+    /**
+     * Records an issue's state as GitHub reports it. Returns the state it had here before (undefined: not an issue
+     * reports are linked to), so the caller acts on a change once, whoever saw it first (webhook or poll).
+     */
+    async setGithubIssueState(repo: string, number: number, state: 'open' | 'closed', stateReason: string | null, at: string): Promise<'open' | 'closed' | undefined> {
+      return db.transaction(async (tx) => {
+        const r = await tx.one<{ state: 'open' | 'closed' }>(`SELECT state FROM github_issues WHERE repo = $1 AND number = $2`, [repo, number])
+        if (!r) return undefined
+        const changed = r.state !== state
+        await tx.run(
+          `UPDATE github_issues SET state = $3, state_reason = $4, checked_at = $5${changed ? ', state_changed_at = $5' : ''} WHERE repo = $1 AND number = $2`,
+          [repo, number, state, stateReason, at],
+        )
+        return r.state
+      })
+    },
+
+    /**
+     * Linked issues worth asking GitHub about, least recently checked first: the open ones (closed since?), and the
+     * ones closed since `closedSince` (reopened since?).
+     */
+    async githubIssuesToCheck(repo: string, closedSince: string, limit: number): Promise<GithubIssueRecord[]> {
+      const rows = await db.all(
+        `SELECT ${ISSUE_COLS} FROM github_issues WHERE repo = $1 AND (state = 'open' OR coalesce(state_changed_at, linked_at) >= $2)
+         ORDER BY checked_at NULLS FIRST, number LIMIT ${Math.max(1, Math.floor(limit))}`,
+        [repo, closedSince],
+      )
+      return rows.map(toIssue)
+    },
+
+    async markGithubIssueChecked(repo: string, number: number, at: string): Promise<void> {
+      await db.run(`UPDATE github_issues SET checked_at = $3 WHERE repo = $1 AND number = $2`, [repo, number, at])
+    },
+
+    /** Every report linked to this issue, oldest first. */
+    async reportsForGithubIssue(repo: string, number: number): Promise<FeedbackReportRecord[]> {
+      const rows = await db.all(
+        `SELECT ${REPORT_COLS}, u.email AS reporter_email FROM feedback_reports f LEFT JOIN users u ON u.id = f.reporter_user
+         WHERE f.github_repo = $1 AND f.github_issue_number = $2 ORDER BY f.created_at, f.id`,
+        [repo, number],
+      )
+      return rows.map(toReport)
     },
 
     // --- Telegram links -------------------------------------------------------------------------------------

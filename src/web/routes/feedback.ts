@@ -3,8 +3,8 @@ import { defineRoute, type RouteContext } from '../route.ts'
 import { noQuery } from './schemas.ts'
 import { recordActivityRead } from '../../activity/index.ts'
 import {
-  EXCERPT_MAX_BYTES, FEEDBACK_STATUSES, MESSAGE_MAX_CHARS, TAG, TAGS_MAX, linkTelegram, listMyReports, listReports, reportDetail, submitReport,
-  updateReport,
+  BULK_MAX_IDS, COMMENT_MAX_CHARS, EXCERPT_MAX_BYTES, FEEDBACK_SORTS, FEEDBACK_STATUSES, MESSAGE_MAX_CHARS, TAG, TAGS_MAX, addComment, bulkUpdate,
+  linkTelegram, listMyReports, listReports, reportDetail, submitReport, updateReport,
 } from '../../platform/feedback/index.ts'
 
 /** The excerpt may be 1 MB, and JSON escaping (quotes in JSONL) makes it larger on the wire. */
@@ -42,6 +42,7 @@ const adminListQuery = z.strictObject({
   tag: tag.optional(),
   assignee: z.string().min(1).max(254).optional(),
   fingerprint: z.string().regex(/^[0-9a-f]{64}$/, 'a fingerprint: 64 lower-case hex characters').optional(),
+  sort: z.enum(FEEDBACK_SORTS).optional(),
   cursor: z.string().min(1).max(500).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
 })
@@ -51,6 +52,19 @@ const reportPatch = z.strictObject({
   status: z.enum(FEEDBACK_STATUSES).optional(),
   assignee: z.string().min(1).max(254).nullable().optional(),
   tags: tags.optional(),
+  resolution: z.string().max(MESSAGE_MAX_CHARS, `at most ${MESSAGE_MAX_CHARS} characters`).nullable().optional(),
+})
+
+const commentBody = z.strictObject({
+  body: z.string().trim().min(1, 'must not be empty').max(COMMENT_MAX_CHARS, `at most ${COMMENT_MAX_CHARS} characters`),
+})
+
+const bulkBody = z.strictObject({
+  ids: z.array(z.string().min(1).max(100)).min(1, 'select at least one report').max(BULK_MAX_IDS, `at most ${BULK_MAX_IDS} reports at once`),
+  add_tags: tags.optional(),
+  remove_tags: tags.optional(),
+  assignee: z.string().min(1).max(254).nullable().optional(),
+  status: z.enum(FEEDBACK_STATUSES).optional(),
   resolution: z.string().max(MESSAGE_MAX_CHARS, `at most ${MESSAGE_MAX_CHARS} characters`).nullable().optional(),
 })
 
@@ -81,7 +95,9 @@ export const feedbackRoutes = [
   }),
   defineRoute({
     method: 'GET', url: '/api/feedback/mine', auth: 'user', action: 'feedback.list_mine', tag: 'feedback',
-    summary: 'Your reports with their status and resolution, newest first.',
+    summary:
+      'Your reports, newest first, with their status and resolution, the admins\' replies, the GitHub issue each went to, and news (changed since ' +
+      'you last looked; reading them counts as looking).',
     query: noQuery,
     handler: async ({ svc, note, actor }) => listMyReports(svc, note, actor),
   }),
@@ -89,7 +105,8 @@ export const feedbackRoutes = [
     method: 'GET', url: '/api/admin/feedback', auth: 'admin', action: null, selfAudit: 'feedback.read', tag: 'feedback',
     summary:
       'Reports, open and triaged first, then newest first, each with duplicate_count (other reports sharing its fingerprint). ' +
-      'Filters: status (comma-separated), tag, assignee (user id, e-mail, me or none), fingerprint; opaque cursor, limit (default 100, at most 500).',
+      'Filters: status (comma-separated), tag, assignee (user id, e-mail, me or none), fingerprint; sort: active (the default), newest, ' +
+      'oldest_open (open and triaged first, the longest waiting first) or duplicates (most first); opaque cursor, limit (default 100, at most 500).',
     query: adminListQuery,
     handler: async (ctx) => {
       const out = await listReports(ctx.svc, ctx.actor, ctx.query)
@@ -102,8 +119,8 @@ export const feedbackRoutes = [
     method: 'GET', url: '/api/admin/feedback/:id', auth: 'admin', action: null, selfAudit: 'feedback.read', tag: 'feedback',
     summary:
       'One report in full: its excerpt, excerpt_replay (a Claude Code excerpt as the session replay\'s events, {events, lines, malformed}; ' +
-      'null for plain text), duplicate_count, the failure_scan findings of its stored transcript (when pushed and processed) ' +
-      'and the audit events of the request that filed it (events).',
+      'null for plain text), duplicate_count, the failure_scan findings of its stored transcript (when pushed and processed), ' +
+      'the audit events of the request that filed it (events), internal notes, replies to the reporter, and its GitHub issue.',
     params: reportParam, query: noQuery,
     handler: async (ctx) => {
       const out = await reportDetail(ctx.svc, ctx.params.id)
@@ -115,14 +132,47 @@ export const feedbackRoutes = [
     method: 'PATCH', url: '/api/admin/feedback/:id', auth: 'admin', action: 'feedback.update', tag: 'feedback',
     summary:
       `Change a report: status (${FEEDBACK_STATUSES.join(', ')}), assignee (user id, e-mail, "me" or null), tags, resolution. ` +
-      'Resolving (resolved, wontfix) stamps resolved_at/resolved_by; reopening clears them. Previous values are audited.',
+      'Resolving (resolved, wontfix) stamps resolved_at/resolved_by and tells the reporter (dashboard, Telegram); reopening clears them. ' +
+      'Previous values are audited.',
     params: reportParam, query: noQuery,
     body: reportPatch,
-    handler: async ({ svc, note, actor, params, body }) => updateReport(svc, note, actor, params.id, body),
+    handler: async ({ svc, note, actor, params, body, req }) => updateReport(svc, note, actor, params.id, body, req.correlationId),
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/feedback/bulk', auth: 'admin', action: 'feedback.bulk_update', tag: 'feedback',
+    summary:
+      `One change to a selection of reports: {ids (at most ${BULK_MAX_IDS}), add_tags?, remove_tags?, assignee? (user id, e-mail, "me" or null), ` +
+      'status?, resolution?} → {updated, rows}. Every id must exist or nothing changes (404). Each report\'s previous values are audited.',
+    query: noQuery,
+    body: bulkBody,
+    handler: async ({ svc, note, actor, body, req }) => bulkUpdate(svc, note, actor, body, req.correlationId),
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/feedback/:id/notes', auth: 'admin', action: 'feedback.note', tag: 'feedback', status: 201,
+    summary: 'Add an internal note to a report ({"body"}): admins see it, the reporter never does.',
+    params: reportParam, query: noQuery,
+    body: commentBody,
+    handler: async ({ svc, note, actor, params, body, req }) => addComment(svc, note, actor, params.id, 'note', body.body, req.correlationId),
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/feedback/:id/replies', auth: 'admin', action: 'feedback.reply', tag: 'feedback', status: 201,
+    summary:
+      'Reply to the reporter ({"body"}): they see it in `agnes reports` and on their dashboard, and on Telegram when they linked a chat. ' +
+      'Apart from the resolution: a report may get several replies before it is closed.',
+    params: reportParam, query: noQuery,
+    body: commentBody,
+    handler: async ({ svc, note, actor, params, body, req }) => addComment(svc, note, actor, params.id, 'reply', body.body, req.correlationId),
   }),
   defineRoute({
     method: 'POST', url: '/api/admin/telegram-link', auth: 'admin', action: 'telegram.link', tag: 'feedback',
     summary: 'Link your Telegram chat ({"chat_id"}) to get report notifications from the bot (TELEGRAM_BOT_TOKEN); null unlinks it.',
+    query: noQuery,
+    body: z.strictObject({ chat_id: chatId.nullable() }),
+    handler: async ({ svc, note, actor, body }) => linkTelegram(svc, note, actor, body.chat_id === null ? null : String(body.chat_id)),
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/me/telegram-link', auth: 'user', action: 'telegram.link', tag: 'feedback',
+    summary: 'Link your Telegram chat ({"chat_id"}) to hear from the bot when an admin replies to one of your reports or closes it; null unlinks it.',
     query: noQuery,
     body: z.strictObject({ chat_id: chatId.nullable() }),
     handler: async ({ svc, note, actor, body }) => linkTelegram(svc, note, actor, body.chat_id === null ? null : String(body.chat_id)),

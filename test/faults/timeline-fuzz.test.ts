@@ -27,9 +27,12 @@ const value = fc.oneof(
   fc.base64String({ maxLength: 60 }),
 )
 
-test('10,000 random filter combinations on the timeline, KPIs, facets and export: never a 5xx, always JSON errors', async () => {
+// npm test runs a few hundred combinations; `npm run test:long` runs 10,000 (AGNES_FUZZ_RUNS), which takes minutes.
+const RUNS = Number(process.env.AGNES_FUZZ_RUNS ?? 400)
+
+test(`${RUNS.toLocaleString('en')} random filter combinations on the timeline, KPIs, facets and export: never a 5xx, always JSON errors`, async () => {
   // Seeded, so a failure reproduces; run 8 at a time since the cases are independent.
-  const cases = fc.sample(fc.tuple(fc.constantFrom(...ENDPOINTS), fc.dictionary(fc.constantFrom(...FILTERS), value, { maxKeys: 5 })), { numRuns: 10_000, seed: 20261124 })
+  const cases = fc.sample(fc.tuple(fc.constantFrom(...ENDPOINTS), fc.dictionary(fc.constantFrom(...FILTERS), value, { maxKeys: 5 })), { numRuns: RUNS, seed: 20261124 })
   const statuses = new Map<number, number>()
   const failures: string[] = []
   let next = 0
@@ -45,7 +48,7 @@ test('10,000 random filter combinations on the timeline, KPIs, facets and export
     }
   }))
   assert.deepEqual(failures.slice(0, 5), [])
-  assert.equal([...statuses.values()].reduce((a, b) => a + b, 0), 10_000)
-  assert.ok((statuses.get(200) ?? 0) > 500, `a fair share of combinations are valid: ${JSON.stringify([...statuses])}`)
-  assert.ok((statuses.get(400) ?? 0) > 500, 'and a fair share are refused')
+  assert.equal([...statuses.values()].reduce((a, b) => a + b, 0), RUNS)
+  assert.ok((statuses.get(200) ?? 0) > RUNS / 20, `a fair share of combinations are valid: ${JSON.stringify([...statuses])}`)
+  assert.ok((statuses.get(400) ?? 0) > RUNS / 20, 'and a fair share are refused')
 })

@@ -14,7 +14,7 @@ import { openAnalytics } from './store/analytics/index.ts'
 import { createProductAnalytics } from './integrations/posthog/index.ts'
 import { coreJobs, startScheduler, type ProcessorJob } from './scheduler/index.ts'
 import { startElectedScheduler } from './scheduler/election.ts'
-import { sessionProcessorJobs, relatedForProcessorEvent } from './platform/sessions/index.ts'
+import { sessionProcessorJobs, relatedForProcessorEvent, relatedFindingsForCliEvent } from './platform/sessions/index.ts'
 import { registerRelatedResolver } from './activity/index.ts'
 import { relatedForFeedbackEvent } from './platform/feedback/index.ts'
 
@@ -58,6 +58,7 @@ export async function startServer(
   const product = createProductAnalytics(config)
   const svc: Services = { config, store, audit, log, analytics, product, clock }
   registerRelatedResolver(relatedForProcessorEvent)
+  registerRelatedResolver(relatedFindingsForCliEvent)
   registerRelatedResolver(relatedForFeedbackEvent)
   await audit.replaySpool()
   // Jobs a previous process left unfinished will never finish; say so instead of leaving them "running".

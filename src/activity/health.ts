@@ -35,6 +35,18 @@ export interface HealthInputs {
   costBudget?: { month: string; spent_usd: number; budget_usd: number | null; share: number | null; unpriced_tokens: number; prices_as_of: string } | null
   /** The last check of the audit log's tamper-evident chain (null: not checked yet). */
   auditChain?: { ok: boolean; rows_checked: number; verified_at: string; first_bad?: { id: number | null; seq: number; reason: string } } | null
+  /**
+   * The LLM judge of session findings (src/platform/sessions/llm-judge.ts): today's tokens against the daily budget, a
+   * budget stop, the last failed request and the last call. Absent (the judge is off): no field.
+   */
+  llmJudge?: {
+    model: string
+    tokens_today: number
+    budget_tokens: number
+    budget_stop: { at: string; used_tokens: number; budget_tokens: number } | null
+    last_error: { at: string; message: string } | null
+    last_call_at: string | null
+  }
 }
 
 export const THRESHOLDS = {
@@ -160,9 +172,25 @@ export function auditChainField(i: HealthInputs, now: Date): HealthField {
   return { ...base, value: `${v.rows_checked.toLocaleString('en-US')} rows verified ${age} ago`, raw: v, color: 'green' }
 }
 
+/** The LLM judge: yellow while the daily token budget stops it or its API fails (transcripts wait for later runs). */
+export function llmJudgeField(i: HealthInputs, now: Date): HealthField {
+  const base = { key: 'llm_judge', label: 'LLM judge', click_filter: { action_prefix: 'run_session_processor:llm_judge' } }
+  const j = i.llmJudge
+  if (!j) return { ...base, value: 'off', raw: null, color: 'grey' }
+  const tokens = `${j.tokens_today.toLocaleString('en-US')} of ${j.budget_tokens.toLocaleString('en-US')} tokens today`
+  if (j.budget_stop && j.budget_stop.budget_tokens === j.budget_tokens) {
+    return { ...base, value: `stopped by the daily token budget (${tokens}); resumes at 00:00 UTC`, raw: j, color: 'yellow' }
+  }
+  if (j.last_error && (!j.last_call_at || Date.parse(j.last_call_at) < Date.parse(j.last_error.at))) {
+    return { ...base, value: `API failing ${minutes(now.getTime() - Date.parse(j.last_error.at))} ago: ${j.last_error.message}`, raw: j, color: 'yellow' }
+  }
+  return { ...base, value: `${j.model}, ${tokens}`, raw: j, color: 'green' }
+}
+
 export function computeHealth(i: HealthInputs, now: Date) {
   const fields = [schedulerField(i, now), syncField(i), activeUsersField(i, now), memoryPipelineField(i, now), ingestField(i, now), auditWritesField(i), diagnoseField(i), auditChainField(i, now)]
   if (i.costBudget !== undefined) fields.push(costBudgetField(i))
+  if (i.llmJudge !== undefined) fields.push(llmJudgeField(i, now))
   const worst = fields.reduce<Color>((w, f) => (RANK[f.color] > RANK[w] ? f.color : w), 'green')
   const status = (worst === 'grey' ? 'green' : worst) as 'green' | 'yellow' | 'red'
   const attention = fields.filter((f) => f.color === 'yellow' || f.color === 'red')

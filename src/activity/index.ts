@@ -6,6 +6,7 @@ import type { AuditRow, ActivityFilters } from '../store/index.ts'
 import { notFound } from '../errors.ts'
 import { maskValue } from './mask.ts'
 import { healthBudget } from '../platform/costs/index.ts'
+import { judgeHealth } from '../platform/sessions/index.ts'
 import { computeHealth, type HealthInputs } from './health.ts'
 import { decodeCursor, encodeCursor, toFilters, type ActivityQuery } from './filters.ts'
 import { createHash } from 'node:crypto'
@@ -115,6 +116,7 @@ export async function gatherHealthInputs(svc: Services, now = new Date()): Promi
     warnings,
     costBudget: await healthBudget(svc, now),
     auditChain: auditChain ?? null,
+    llmJudge: await judgeHealth(svc, now),
   }
 }
 

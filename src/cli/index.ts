@@ -7,7 +7,9 @@ import { resolveTarget } from './settings.ts'
 import { printJson, printTable } from './output.ts'
 import { login } from './commands/login.ts'
 import { addUser, listUsers } from './commands/admin-users.ts'
-import { listFindings, listSessions, sessionTableRows, showSession } from './commands/admin-sessions.ts'
+import {
+  exportRecord, findingQuality, listFindings, listSessions, qualityTableRows, sessionTableRows, setVerdict, showSession, VERDICT_FILTERS,
+} from './commands/admin-sessions.ts'
 import { sync } from './commands/sync.ts'
 import { query, toCsv } from './commands/query.ts'
 import { pull } from './commands/pull.ts'
@@ -315,13 +317,40 @@ export function buildProgram(): Command {
     .option('--since <date>', 'events on or after this date (YYYY-MM-DD or ISO time)')
     .option('--until <date>', 'events on or before this date')
     .option('--session <session>', 'only this transcript (USERNAME/FILENAME)')
+    .option('--verdict <verdict>', `${VERDICT_FILTERS.join(', ')}: export the findings with this verdict as JSON lines, with their excerpts and notes`)
+    .option('--include-dismissed', 'list dismissed findings too')
     .option('--limit <n>', 'at most this many rows', positiveInt('--limit'), 100)
     .option('--json', 'print JSON')
     .action(async (opts) => {
       const out = await listFindings(client(), opts)
       if (opts.json) return printJson(out)
-      printTable(out.rows, ['detected_at', 'session_file', 'line', 'finding_type', 'severity', 'excerpt'])
+      if (opts.verdict) {
+        for (const f of out.rows) process.stdout.write(JSON.stringify(exportRecord(f)) + '\n')
+      } else {
+        printTable(out.rows.map((f) => ({ ...f, verdict: f.verdict?.verdict ?? '' })), ['id', 'detected_at', 'session_file', 'line', 'finding_type', 'verdict', 'excerpt'])
+      }
       if (out.next_cursor) process.stderr.write('more findings: raise --limit\n')
+    })
+  adminSessions
+    .command('verdict <finding_id> <verdict>')
+    .description('confirm or dismiss a finding (confirmed, dismissed; clear takes a verdict back), with an optional note')
+    .option('--note <text>', 'why (secrets in it are redacted)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, verdict: string, opts) => {
+      const f = await setVerdict(client(), id, verdict, opts.note)
+      if (opts.json) return printJson(f)
+      process.stdout.write(`${f.session_file} line ${f.line} (${f.finding_type}): ${f.verdict ? f.verdict.verdict : 'no verdict'}\n`)
+    })
+  adminSessions
+    .command('quality')
+    .description('precision of each finding type on this instance (confirmed / (confirmed + dismissed)), and the LLM judge')
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const q = await findingQuality(client())
+      if (opts.json) return printJson(q)
+      printTable(qualityTableRows(q.types), ['finding_type', 'findings', 'confirmed', 'dismissed', 'unreviewed', 'precision', 'judge'])
+      const j = q.judge
+      process.stdout.write(j.enabled ? `LLM judge: ${j.model}, ${j.tokens_today} of ${j.daily_token_budget} tokens today${j.budget_stop ? ' (stopped by the budget)' : ''}\n` : `${j.off_reason}\n`)
     })
 
   const adminFeedback = admin.command('feedback').description("the team's problem reports")

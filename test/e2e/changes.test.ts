@@ -121,6 +121,16 @@ const EXERCISE: Record<string, () => Promise<AuditRow[]>> = {
     return rowOf('PATCH', `/api/admin/feedback/${r.body.id}`, { status: 'triaged' })
   },
   'POST /api/admin/telegram-link': () => rowOf('POST', '/api/admin/telegram-link', { chat_id: 1001 }),
+  'POST /api/admin/sessions/findings/:id/verdict': async () => {
+    const failed = JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't1', content: 'Exit code 1', is_error: true }] } })
+    await act('POST', '/api/upload/sessions?filename=verdict.jsonl', undefined, { token: ana.token, raw: { body: `${failed}\n`, type: 'application/x-ndjson' } })
+    await act('POST', '/api/admin/run-session-processor?processor=failure_scan', {})
+    const [finding] = await s.svc.store.sessions.findingsForFile('ana/verdict.jsonl')
+    return [
+      ...(await rowOf('POST', `/api/admin/sessions/findings/${finding.id}/verdict`, { verdict: 'confirmed', note: 'a real failure' })),
+      ...(await rowOf('POST', `/api/admin/sessions/findings/${finding.id}/verdict`, { verdict: 'dismissed' })),
+    ]
+  },
   'POST /api/me/telegram-link': () => rowOf('POST', '/api/me/telegram-link', { chat_id: 2002 }, { token: ana.token }),
   'POST /api/admin/feedback/:id/notes': async () => {
     const r = await act('POST', '/api/feedback', { message: 'a report to note on', ack_preview: true }, { token: ana.token })

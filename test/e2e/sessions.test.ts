@@ -112,12 +112,16 @@ test('acceptance: an uploaded session with a tool error becomes a finding, visib
   assert.equal(findings.status, 200, findings.text)
   assert.equal(findings.body.rows.length, 1)
   const f = findings.body.rows[0]
-  assert.deepEqual(Object.keys(f).sort(), ['detected_at', 'excerpt', 'finding_type', 'id', 'line', 'session_file', 'severity', 'turn_index', 'username'])
+  assert.deepEqual(Object.keys(f).sort(), [
+    'detected_at', 'excerpt', 'finding_type', 'id', 'judgement', 'line', 'occurred_at', 'related_events', 'session_file', 'severity', 'turn_index',
+    'username', 'verdict',
+  ])
   assert.deepEqual(
     { ...f, id: 0, detected_at: '' },
     {
       id: 0, detected_at: '', session_file: 'ana/x.jsonl', username: 'ana', finding_type: 'tool_error', turn_index: 0, line: 3, severity: 'warning',
       excerpt: 'Bash(python load.py): Exit code 1 Traceback (most recent call last): ValueError: bad date',
+      occurred_at: at(10), verdict: null, judgement: null, related_events: [],
     },
   )
   assert.equal(findings.body.next_cursor, null)

@@ -25,7 +25,13 @@ export type FindingRow = {
   severity: string
   excerpt: string | null
   detected_at: string
+  occurred_at: string | null
+  verdict: { verdict: 'confirmed' | 'dismissed'; note: string | null; decided_at: string; decided_by: string | null } | null
+  judgement: { label: string; root_cause: string | null; explanation: string | null; model: string; prompt_version: string } | null
+  related_events: Array<{ id: number; timestamp: string; action: string; resource: string | null; result: string; error: { code: string | null; message: string | null } | null }>
 }
+
+export const VERDICT_FILTERS = ['confirmed', 'dismissed', 'none'] as const
 
 export interface Page<T> {
   rows: T[]
@@ -49,6 +55,10 @@ export interface ListFindingsOptions {
   until?: string
   /** username/filename */
   session?: string
+  /** confirmed, dismissed or none (not reviewed yet). */
+  verdict?: string
+  /** List dismissed findings too. */
+  includeDismissed?: boolean
   limit?: number
 }
 
@@ -86,11 +96,66 @@ export async function listSessions(client: ApiClient, opts: ListSessionsOptions 
 
 /** `agnes admin sessions findings`: findings, newest first. */
 export async function listFindings(client: ApiClient, opts: ListFindingsOptions = {}): Promise<Page<FindingRow>> {
+  if (opts.verdict !== undefined && !(VERDICT_FILTERS as readonly string[]).includes(opts.verdict)) {
+    throw new CliError(`--verdict takes ${VERDICT_FILTERS.join(', ')}, got "${opts.verdict}"`, 2)
+  }
   return collect<FindingRow>(
     client, '/api/admin/sessions/findings',
-    { username: opts.user, finding_type: opts.type, since: opts.since, until: opts.until, session_file: opts.session },
+    {
+      username: opts.user, finding_type: opts.type, since: opts.since, until: opts.until, session_file: opts.session, verdict: opts.verdict,
+      include_dismissed: opts.includeDismissed ? 'true' : undefined,
+    },
     opts.limit ?? 100,
   )
+}
+
+/**
+ * One exported finding as a JSON line: where it is, what the scan said, the admin's verdict and note, and the LLM
+ * judge's label. No e-mail addresses: a line is meant to be sent to the Agnes project as a test case.
+ */
+export function exportRecord(f: FindingRow) {
+  return {
+    session_file: f.session_file, line: f.line, turn_index: f.turn_index, finding_type: f.finding_type, severity: f.severity, excerpt: f.excerpt,
+    occurred_at: f.occurred_at, verdict: f.verdict?.verdict ?? null, note: f.verdict?.note ?? null, decided_at: f.verdict?.decided_at ?? null,
+    judge_label: f.judgement?.label ?? null, judge_root_cause: f.judgement?.root_cause ?? null,
+  }
+}
+
+/** `agnes admin sessions verdict ID confirmed|dismissed|clear [--note …]`: gives (or, with clear, takes back) a verdict. */
+export async function setVerdict(client: ApiClient, id: string, verdict: string, note?: string): Promise<FindingRow> {
+  if (!/^[1-9]\d{0,15}$/.test(id)) throw new CliError(`name a finding by its id (a whole number, as the findings list shows it), got "${id}"`, 2)
+  if (!['confirmed', 'dismissed', 'clear'].includes(verdict)) throw new CliError(`the verdict is confirmed, dismissed or clear, got "${verdict}"`, 2)
+  return client.request<FindingRow>('POST', `/api/admin/sessions/findings/${id}/verdict`, {
+    verdict: verdict === 'clear' ? null : verdict, ...(note !== undefined ? { note } : {}),
+  })
+}
+
+/** A quality row of `GET /api/admin/sessions/findings/quality`. */
+export type QualityRow = {
+  finding_type: string
+  findings: number
+  confirmed: number
+  dismissed: number
+  unreviewed: number
+  precision: number | null
+  judge: { real_failure: number; false_alarm: number; unsure: number }
+}
+
+/** `agnes admin sessions quality`: precision per finding type on this instance, and the LLM judge's status. */
+export async function findingQuality(client: ApiClient) {
+  return client.request<{
+    types: QualityRow[]
+    total: Omit<QualityRow, 'finding_type' | 'judge'>
+    judge: { enabled: boolean; off_reason: string | null; model: string | null; tokens_today: number; daily_token_budget: number; budget_stop: unknown; last_error: unknown }
+  }>('GET', '/api/admin/sessions/findings/quality')
+}
+
+/** Quality rows for a table: precision as a percentage. */
+export function qualityTableRows(rows: QualityRow[]): Array<Record<string, unknown>> {
+  return rows.map((r) => ({
+    ...r, precision: r.precision === null ? '—' : `${Math.round(r.precision * 100)}%`,
+    judge: r.judge.real_failure + r.judge.false_alarm + r.judge.unsure ? `${r.judge.real_failure} real, ${r.judge.false_alarm} false` : '',
+  }))
 }
 
 /** `agnes admin sessions show USER/FILE`: one transcript with findings, usage and (first page of) events. */

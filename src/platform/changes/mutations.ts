@@ -72,6 +72,7 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   'saved_view.create': { kind: 'create', notReversible: 'saved views are personal: change the view itself' },
   'saved_view.update': { kind: 'update', notReversible: 'saved views are personal: change the view itself' },
   'saved_view.delete': { kind: 'delete', notReversible: 'saved views are personal: save the view again' },
+  'finding.verdict': { kind: 'upsert', notReversible: 'give the finding another verdict, or take it back with verdict null (POST /api/admin/sessions/findings/{id}/verdict)' },
 }
 
 /** Actions of routes that POST/PUT/PATCH/DELETE but change no record an admin manages, and why they write no params_before. */

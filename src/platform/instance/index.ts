@@ -17,6 +17,8 @@ export const instanceSettingsSchema = z
     feedback_reports_per_hour: z.number().int().min(1).max(10_000).nullable(),
     // Claude Code spend per UTC month (src/platform/costs/budget.ts): the health pulse turns yellow at 80 %, red at 100 %.
     cost_monthly_budget_usd: z.number().positive().max(100_000_000).nullable(),
+    // The LLM judge's tokens (input + output) per UTC day (src/platform/sessions/llm-judge.ts); unset: 200,000.
+    llm_judge_daily_tokens: z.number().int().min(1).max(1_000_000_000).nullable(),
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, 'give at least one setting')

@@ -13,3 +13,9 @@ export {
 } from './read.ts'
 export { relatedForProcessorEvent, RELATED_FINDINGS_MAX } from './related.ts'
 export { DATE_FILTER_MESSAGE, dateRangeProblem, decodeCursor, encodeCursor, isDateFilter } from './params.ts'
+export { findingQuality, NOTE_MAX, presentReviewedFindings, setFindingVerdict, VERDICTS, type ReviewedFinding } from './verdicts.ts'
+export {
+  DEFAULT_DAILY_TOKENS, JUDGE_BUDGET_SETTING, SAMPLE_PER_MILLE, inSample, judgeHealth, judgeStatus, llmJudgeProcessor, type JudgeStatus,
+} from './llm-judge.ts'
+export { JUDGE_PROMPT_VERSION, JUDGE_SYSTEM, MAX_FINDINGS_PER_CALL } from './judge-prompt.ts'
+export { EVENTS_AFTER_MS, EVENTS_BEFORE_MS, relatedFindingsForCliEvent, type RelatedEvent } from './related-events.ts'

@@ -1,4 +1,6 @@
 import type { Store } from '../../store/index.ts'
+import type { Config } from '../../config.ts'
+import type { Services } from '../../services.ts'
 import type { NewSessionFinding } from '../../store/repositories/sessions.ts'
 import { FailureScanner } from '../../sessions/failure-scan.ts'
 import { EXCERPT_MAX_CHARS } from '../../sessions/excerpt.ts'
@@ -7,11 +9,16 @@ import { UsageAccumulator } from '../../sessions/usage.ts'
 import { redactSecrets } from '../../redaction/index.ts'
 import { isoOrNull } from './params.ts'
 import { costsProcessor } from '../costs/processor.ts'
+import { llmJudgeProcessor } from './llm-judge.ts'
 
 /** What a processor is told about the run it is part of. */
 export interface ProcessContext {
   /** When the run started (ISO); written as `detected_at` / `processed_at`, the same for every file of the run. */
   runAt: string
+  /** The instance's services (the runner always passes them; processors that only write rows ignore them). */
+  svc?: Services
+  /** The SHA-256 of the stored file this run handles, as `session_uploads` recorded it. */
+  fileSha256?: string
 }
 
 export interface ProcessResult {
@@ -19,6 +26,11 @@ export interface ProcessResult {
   items: number
   /** Lines that could not be read: malformed JSON plus lines over the reader's size limit. */
   malformedLines: number
+  /**
+   * Why the file was left for a later run (an outside service unavailable, a budget reached, another processor not
+   * done yet): the runner records no state for it, so the next run takes it up again, and the run does not fail.
+   */
+  deferred?: string
 }
 
 /**
@@ -30,6 +42,8 @@ export interface SessionProcessor {
   name: string
   /** How often the scheduler runs it (AGNES_SESSION_PROCESSORS_EVERY_SECONDS overrides). */
   cadenceMinutes: number
+  /** Why the processor is off on this instance (a run then handles no file), or null; absent: always on. */
+  offBecause?(config: Pick<Config, 'llm'>): string | null
   processSession(file: string, username: string, sessionKey: string, store: Store, ctx: ProcessContext): Promise<ProcessResult>
 }
 
@@ -106,4 +120,4 @@ export const failureScanProcessor: SessionProcessor = {
 }
 
 /** The processors Agnes runs by default, in the order the scheduler starts them. */
-export const DEFAULT_PROCESSORS: readonly SessionProcessor[] = [usageProcessor, failureScanProcessor, costsProcessor]
+export const DEFAULT_PROCESSORS: readonly SessionProcessor[] = [usageProcessor, failureScanProcessor, costsProcessor, llmJudgeProcessor]

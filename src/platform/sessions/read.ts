@@ -7,6 +7,7 @@ import type { SessionFindingRecord, SessionSort, SessionUsageRecord } from '../.
 import type { SessionUploadRecord } from '../../store/repositories/session-uploads.ts'
 import { sessionFilePath, userSessionsDir } from '../uploads/names.ts'
 import { dateRange, decodeCursor, encodeCursor } from './params.ts'
+import { presentReviewedFindings } from './verdicts.ts'
 
 export { FINDING_TYPES }
 export type { SessionSort }
@@ -33,6 +34,8 @@ export interface SessionListParams {
   since?: string
   until?: string
   finding_type?: string
+  /** Count (and match finding_type with) the findings an admin dismissed too; by default they are left out. */
+  include_dismissed?: boolean
   sort: SessionSort
   cursor?: string
   limit: number
@@ -56,12 +59,13 @@ export async function listSessions(svc: Services, note: AuditNote, q: SessionLis
       : { sort_time: k[0] as string, session_file: k[1] as string }
   }
   const range = dateRange(q.since, q.until)
+  const hideDismissed = !q.include_dismissed
   const page = await svc.store.sessions.listSessions({
-    username: q.username, ...range, findingType: q.finding_type, sort: q.sort, after, limit: q.limit + 1,
+    username: q.username, ...range, findingType: q.finding_type, hideDismissed, sort: q.sort, after, limit: q.limit + 1,
   })
   const more = page.length > q.limit
   const rows = page.slice(0, q.limit)
-  const counts = await svc.store.sessions.findingCounts(rows.map((r) => r.session_file))
+  const counts = await svc.store.sessions.findingCounts(rows.map((r) => r.session_file), { hideDismissed })
   const last = rows[rows.length - 1]
   const next_cursor =
     more && last
@@ -89,11 +93,19 @@ export interface FindingListParams {
   username?: string
   since?: string
   until?: string
+  /** List the findings an admin dismissed too (they are hidden by default). */
+  include_dismissed?: boolean
+  /** Only findings with this verdict; 'none': not reviewed yet. */
+  verdict?: 'confirmed' | 'dismissed' | 'none'
   cursor?: string
   limit: number
 }
 
-/** Findings, newest event first (the evidence's timestamp, else when it was detected). */
+/**
+ * Findings, newest event first (the evidence's timestamp, else when it was detected), each with its verdict, the LLM
+ * judge's judgement and the person's command-line requests around it. Dismissed findings are left out unless
+ * include_dismissed or verdict=dismissed asks for them.
+ */
 export async function listFindings(svc: Services, note: AuditNote, q: FindingListParams) {
   let after: { time: string; id: number } | undefined
   if (q.cursor !== undefined) {
@@ -101,14 +113,15 @@ export async function listFindings(svc: Services, note: AuditNote, q: FindingLis
     after = { time: time as string, id: id as number }
   }
   const page = await svc.store.sessions.listFindings({
-    sessionFile: q.session_file, findingType: q.finding_type, username: q.username, ...dateRange(q.since, q.until), after, limit: q.limit + 1,
+    sessionFile: q.session_file, findingType: q.finding_type, username: q.username, ...dateRange(q.since, q.until),
+    hideDismissed: !q.include_dismissed && q.verdict !== 'dismissed', verdict: q.verdict, after, limit: q.limit + 1,
   })
   const rows = page.slice(0, q.limit)
   const last = rows[rows.length - 1]
   note.resource = q.session_file ? `session:${q.session_file}` : q.username ? `session:${q.username}` : 'session'
   note.params = { filters: filtersOf(q), rows: rows.length }
   return {
-    rows: rows.map(presentFinding),
+    rows: await presentReviewedFindings(svc, rows),
     next_cursor: page.length > q.limit && last ? encodeCursor('findings', [last.event_time, Number(last.id)]) : null,
   }
 }
@@ -126,12 +139,16 @@ export function weekStart(now: Date): Date {
 /**
  * Findings per week and type over the last `weeks` weeks (the current one included), by event time:
  * the evidence's timestamp in the transcript, else when it was detected. Weeks start on Monday, UTC.
+ * Dismissed findings are not counted unless `includeDismissed`.
  */
-export async function findingHeatmap(svc: Services, weeks: number, only: { username?: string; findingType?: string } = {}, now = new Date()) {
+export async function findingHeatmap(
+  svc: Services, weeks: number, only: { username?: string; findingType?: string; includeDismissed?: boolean } = {}, now = new Date(),
+) {
   const first = weekStart(now).getTime() - (weeks - 1) * WEEK_MS
   const bounds = Array.from({ length: weeks + 1 }, (_, i) => new Date(first + i * WEEK_MS).toISOString())
   const cells = FINDING_TYPES.map(() => new Array<number>(weeks).fill(0))
-  for (const r of await svc.store.sessions.findingCountsByBucket(bounds, only)) {
+  const filter = { username: only.username, findingType: only.findingType, hideDismissed: !only.includeDismissed }
+  for (const r of await svc.store.sessions.findingCountsByBucket(bounds, filter)) {
     const t = (FINDING_TYPES as readonly string[]).indexOf(r.finding_type)
     if (t >= 0) cells[t][r.bucket] = r.n
   }
@@ -208,7 +225,7 @@ export async function sessionDetail(svc: Services, note: AuditNote, username: st
     session_file: upload.session_file, username: upload.username, filename: upload.filename, bytes: Number(upload.bytes), sha256: upload.sha256,
     uploaded_at: upload.uploaded_at, updated_at: upload.updated_at,
     usage: usage ? presentUsage(usage) : null,
-    findings: findings.map(presentFinding),
+    findings: await presentReviewedFindings(svc, findings),
     processing: states.map((s) => ({
       processor: s.processor, status: s.status, error: s.error, items: s.items, processed_at: s.processed_at, up_to_date: s.file_sha256 === upload.sha256,
     })),

@@ -29,6 +29,12 @@ export type ProcessorRunReport = {
   errors: Array<{ session_file: string; error: string }>
   /** True when another run of this processor was going, so this one did nothing. */
   busy?: boolean
+  /** Transcripts the processor left for a later run (see ProcessResult.deferred); only when there were some. */
+  deferred?: number
+  /** The first reasons given for deferring, with their transcripts. */
+  deferred_reasons?: Array<{ session_file: string; reason: string }>
+  /** Why the processor is off on this instance: the run handled no file. */
+  off?: string
 }
 
 // Each run's start is unique per processor, so findings can be traced to the run that wrote them (see related.ts).
@@ -69,6 +75,12 @@ export async function runSessionProcessor(
     processor: processor.name, sessions_processed: 0, skipped_unchanged: 0, failed: 0, items: 0, malformed_lines: 0, pending: 0,
     run_at: '', errors: [],
   }
+  const off = processor.offBecause?.(svc.config) ?? null
+  if (off) {
+    report.off = off
+    report.run_at = svc.clock.now().toISOString()
+    return report
+  }
   if (!(await svc.store.locks.acquire(lock, holder, ttlMs))) {
     report.busy = true
     report.run_at = svc.clock.now().toISOString()
@@ -84,7 +96,14 @@ export async function runSessionProcessor(
       let error: string | null = null
       try {
         const path = sessionFilePath(userSessionsDir(svc.config.dataDir, f.username), f.filename)
-        const out = await processor.processSession(path, f.username, f.session_file, svc.store, { runAt: report.run_at })
+        const out = await processor.processSession(path, f.username, f.session_file, svc.store, { runAt: report.run_at, svc, fileSha256: f.sha256 })
+        if (out.deferred !== undefined) {
+          report.deferred = (report.deferred ?? 0) + 1
+          report.deferred_reasons ??= []
+          if (report.deferred_reasons.length < MAX_ERRORS_LISTED) report.deferred_reasons.push({ session_file: f.session_file, reason: out.deferred.slice(0, 500) })
+          await yieldToEventLoop()
+          continue
+        }
         items = out.items
         report.malformed_lines += out.malformedLines
       } catch (e) {

@@ -17,6 +17,8 @@ export interface Config {
   bootstrapToken: string | null
   sourceDirs: string[]
   telegram: { botToken: string | null; apiBase: string }
+  /** GitHub issues for feedback reports; off without a token (the inbox then offers a pre-filled new-issue link). */
+  github: { token: string | null; repo: string | null; apiBase: string; webhookSecret: string | null }
   posthog: { apiKey: string | null; host: string | null }
   logLevel: string
   /** Largest JSON body accepted, in bytes. */
@@ -77,6 +79,10 @@ const envSchema = z.object({
   AGNES_SOURCE_DIRS: z.string().optional(),
   TELEGRAM_BOT_TOKEN: z.string().min(1).optional(),
   TELEGRAM_API_BASE: z.string().url().default('https://api.telegram.org'),
+  GITHUB_TOKEN: z.string().min(1).optional(),
+  GITHUB_REPO: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'owner/name').optional(),
+  GITHUB_API_BASE: z.string().url().default('https://api.github.com'),
+  GITHUB_WEBHOOK_SECRET: z.string().min(1).optional(),
   POSTHOG_API_KEY: z.string().min(1).optional(),
   POSTHOG_HOST: z.string().url().optional(),
   AGNES_SYNC_DUE_EVERY_SECONDS: z.coerce.number().min(1).max(86_400).default(60),
@@ -121,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.AGNES_WORKERS > 1 && !e.AGNES_DATABASE_URL) {
     problems.push('AGNES_WORKERS: more than one worker needs AGNES_DATABASE_URL (the embedded DuckDB store allows one writing process)')
   }
+  if (e.GITHUB_TOKEN && !e.GITHUB_REPO) problems.push('GITHUB_REPO: GITHUB_TOKEN is set, so the repository issues go to is needed (owner/name)')
   const llmVars = [e.AGNES_LLM_API_BASE, e.AGNES_LLM_API_KEY, e.AGNES_LLM_MODEL]
   if (llmVars.some(Boolean) && !llmVars.every(Boolean)) {
     problems.push('AGNES_LLM_API_BASE, AGNES_LLM_API_KEY, AGNES_LLM_MODEL: the LLM judge needs all three (or none, to leave it off)')
@@ -137,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bootstrapToken: e.AGNES_BOOTSTRAP_TOKEN ?? null,
     sourceDirs: (e.AGNES_SOURCE_DIRS ?? join(dataDir, 'sources')).split(':').filter(Boolean).map((d) => resolve(d)),
     telegram: { botToken: e.TELEGRAM_BOT_TOKEN ?? null, apiBase: e.TELEGRAM_API_BASE.replace(/\/+$/, '') },
+    github: {
+      token: e.GITHUB_TOKEN ?? null, repo: e.GITHUB_REPO ?? null, apiBase: e.GITHUB_API_BASE.replace(/\/+$/, ''), webhookSecret: e.GITHUB_WEBHOOK_SECRET ?? null,
+    },
     posthog: { apiKey: e.POSTHOG_API_KEY ?? null, host: e.POSTHOG_HOST ?? null },
     logLevel: e.AGNES_LOG_LEVEL,
     bodyLimitBytes: 1024 * 1024,

@@ -47,6 +47,14 @@ export interface HealthInputs {
     last_error: { at: string; message: string } | null
     last_call_at: string | null
   }
+  /** The GitHub integration's settings and its last outcome (src/integrations/github/status.ts). Absent: no field. */
+  github?: {
+    configured: boolean
+    repo: string | null
+    webhook: boolean
+    last_ok_at: string | null
+    last_error: { at: string; kind: string; message: string; retry_after_s: number | null } | null
+  }
 }
 
 export const THRESHOLDS = {
@@ -187,9 +195,27 @@ export function llmJudgeField(i: HealthInputs, now: Date): HealthField {
   return { ...base, value: `${j.model}, ${tokens}`, raw: j, color: 'green' }
 }
 
+/**
+ * The GitHub integration: red while its last call failed (GitHub down, rate-limited, the token revoked) and none has
+ * worked since; grey when it is off (no GITHUB_TOKEN).
+ */
+export function githubField(i: HealthInputs, now: Date): HealthField {
+  const base = { key: 'github', label: 'GitHub issues', click_filter: { action_in: 'feedback.github_issue,feedback.github_preview,github.webhook,run_github_sync' } }
+  const g = i.github
+  if (!g || !g.configured) return { ...base, value: g?.repo ? `off (no GITHUB_TOKEN; new-issue links for ${g.repo})` : 'off (no GITHUB_TOKEN)', raw: g ?? null, color: 'grey' }
+  const err = g.last_error
+  if (err && (!g.last_ok_at || g.last_ok_at < err.at)) {
+    return { ...base, value: `last call failed ${minutes(now.getTime() - Date.parse(err.at))} ago: ${err.message}`, raw: g, color: 'red' }
+  }
+  const how = g.webhook ? 'webhook' : 'polled'
+  if (!g.last_ok_at) return { ...base, value: `${g.repo}, ${how}; no call yet`, raw: g, color: 'green' }
+  return { ...base, value: `${g.repo}, ${how}; last call ok ${minutes(now.getTime() - Date.parse(g.last_ok_at))} ago`, raw: g, color: 'green' }
+}
+
 export function computeHealth(i: HealthInputs, now: Date) {
   const fields = [schedulerField(i, now), syncField(i), activeUsersField(i, now), memoryPipelineField(i, now), ingestField(i, now), auditWritesField(i), diagnoseField(i), auditChainField(i, now)]
   if (i.costBudget !== undefined) fields.push(costBudgetField(i))
+  if (i.github !== undefined) fields.push(githubField(i, now))
   if (i.llmJudge !== undefined) fields.push(llmJudgeField(i, now))
   const worst = fields.reduce<Color>((w, f) => (RANK[f.color] > RANK[w] ? f.color : w), 'green')
   const status = (worst === 'grey' ? 'green' : worst) as 'green' | 'yellow' | 'red'

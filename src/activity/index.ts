@@ -6,6 +6,7 @@ import type { AuditRow, ActivityFilters } from '../store/index.ts'
 import { notFound } from '../errors.ts'
 import { maskValue } from './mask.ts'
 import { healthBudget } from '../platform/costs/index.ts'
+import { githubHealth } from '../integrations/github/index.ts'
 import { judgeHealth } from '../platform/sessions/index.ts'
 import { computeHealth, type HealthInputs } from './health.ts'
 import { decodeCursor, encodeCursor, toFilters, type ActivityQuery } from './filters.ts'
@@ -116,6 +117,7 @@ export async function gatherHealthInputs(svc: Services, now = new Date()): Promi
     warnings,
     costBudget: await healthBudget(svc, now),
     auditChain: auditChain ?? null,
+    github: await githubHealth(svc),
     llmJudge: await judgeHealth(svc, now),
   }
 }

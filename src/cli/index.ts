@@ -19,7 +19,7 @@ import { formatChange, formatRollback, listChanges, rollback } from './commands/
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
 import { MY_REPORT_COLUMNS, myReportNews, myReportRows, myReports } from './commands/reports.ts'
-import { feedbackTableRows, listFeedback, showFeedback, updateFeedback } from './commands/admin-feedback.ts'
+import { feedbackGithub, feedbackGithubText, feedbackTableRows, listFeedback, showFeedback, updateFeedback } from './commands/admin-feedback.ts'
 import { adminCosts, COST_GROUPS, COST_TABLE_COLUMNS, costsCsv, costsFootnote, costTableRows } from './commands/admin-costs.ts'
 import {
   adminPerformance, adminQueries, adminUsage, PERFORMANCE_COLUMNS, performanceReport, QUERY_COLUMNS, QUERY_SORTS, queryTableRows, USAGE_COLUMNS, usageReport,
@@ -405,6 +405,19 @@ export function buildProgram(): Command {
       const r = await updateFeedback(client(), id, opts)
       if (opts.json) return printJson(r)
       process.stdout.write(`${r.id}: ${r.status}${r.assignee ? `, assigned to ${r.assignee}` : ''}${r.tags.length ? `, tags ${r.tags.join(',')}` : ''}${r.resolution ? ` — ${r.resolution}` : ''}\n`)
+    })
+
+  adminFeedback
+    .command('github <id>')
+    .description('open a GitHub issue for a report, or add a +1 comment to the issue that already carries its fingerprint (--dry-run: show exactly what would be sent)')
+    .option('--dry-run', 'show the title, body and labels (or the comment) and send nothing')
+    .option('--include-excerpt', 'put the session excerpt into the issue (left out unless asked)')
+    .option('--reopen', 'reopen the issue found for the fingerprint when it is closed')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts) => {
+      const r = await feedbackGithub(client(), id, { dryRun: opts.dryRun, includeExcerpt: opts.includeExcerpt, reopen: opts.reopen })
+      if (opts.json) return printJson(r)
+      process.stdout.write(feedbackGithubText(r).join('\n') + '\n')
     })
 
   admin

@@ -5,6 +5,7 @@ import { syncDue } from '../platform/sync/index.ts'
 import { runDueScripts } from '../platform/scripts/index.ts'
 import { runTelegramOutbox } from '../integrations/telegram/index.ts'
 import { purgeExpired } from '../platform/retention/index.ts'
+import { syncGithubIssues } from '../platform/feedback/index.ts'
 
 /** What the scheduler runs: a named job, how often, with how much time, writing one audit row per tick. */
 export interface Job {
@@ -41,6 +42,12 @@ export function coreJobs(svc: Services, processors: ProcessorJob[] = []): Job[] 
       // Report notifications: retries of failed sends (with backoff) and digests whose 5 minutes are up.
       name: 'telegram_outbox', action: 'run_telegram_outbox', everyMs: 60_000, budgetMs,
       run: async ({ svc, correlationId, deadline }) => runTelegramOutbox(svc, { correlationId, deadline }),
+    },
+    {
+      // GitHub issues of reports: closed ones resolve their reports, reopened ones reopen them. Every 5 minutes without a
+      // webhook; hourly with one (deliveries GitHub could not make). Does nothing without GITHUB_TOKEN.
+      name: 'github_sync', action: 'run_github_sync', everyMs: svc.config.github.webhookSecret ? 3600_000 : 300_000, budgetMs,
+      run: async ({ svc, correlationId, deadline }) => syncGithubIssues(svc, { correlationId, deadline }),
     },
     {
       // Retention: deletes what is older than the configured AGNES_*_RETENTION_DAYS (nothing when unset).

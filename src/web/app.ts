@@ -28,6 +28,7 @@ import { feedbackRoutes } from './routes/feedback.ts'
 import { savedViewRoutes } from './routes/saved-views.ts'
 import { costRoutes } from './routes/costs.ts'
 import { auditRoutes } from './routes/audit.ts'
+import { githubWebhookRoutes, githubWebhookScope } from './routes/github-webhook.ts'
 import { insightRoutes } from './routes/insights.ts'
 import { metricsRoutes } from './routes/metrics.ts'
 
@@ -62,14 +63,16 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
 
   const specs: RouteSpec[] = [
     ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
-    ...changeRoutes,
+    ...changeRoutes, ...githubWebhookRoutes,
     ...insightRoutes, ...metricsRoutes,
   ]
   specs.push(...docsRoutes(() => specs))
   app.decorate('agnesRoutes', specs)
-  for (const s of specs) if (!uploadRoutes.includes(s)) registerRoute(app, svc, s)
+  for (const s of specs) if (!uploadRoutes.includes(s) && !githubWebhookRoutes.includes(s)) registerRoute(app, svc, s)
   // Uploads get their own scope: their multipart and raw-stream body parsers must not apply to other routes.
   await app.register(uploadScope(svc))
+  // The GitHub webhook too: its signature is over the raw body.
+  await app.register(githubWebhookScope(svc))
   app.get('/activity-center', { config: {} }, async (_req, reply) => reply.redirect('/admin/activity', 308))
   return app
 }

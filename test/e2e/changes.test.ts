@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
 import type { AuditRow } from '../../src/store/index.ts'
 import { MUTATIONS, NOT_MUTATIONS } from '../../src/platform/changes/index.ts'
+import { signWebhookBody } from '../../src/integrations/github/index.ts'
 
 /**
  * params_before on every route that writes, the Changes API (diff shapes, filters, paging, its read audit) and the
@@ -20,7 +21,8 @@ let n = 0
 const secrets: string[] = []
 
 before(async () => {
-  s = await startTestServer()
+  // A webhook secret, so the GitHub webhook takes deliveries (no token: nothing is sent to GitHub).
+  s = await startTestServer({ github: { token: null, repo: 'acme/changes', apiBase: 'http://127.0.0.1:9', webhookSecret: 'changes-webhook-secret' } })
   admin = await s.bootstrap()
   ana = await s.addUser(admin.token, 'ana@example.com')
   secrets.push(admin.token, ana.token)
@@ -143,6 +145,24 @@ const EXERCISE: Record<string, () => Promise<AuditRow[]>> = {
   'POST /api/admin/feedback/bulk': async () => {
     const r = await act('POST', '/api/feedback', { message: 'a report to triage in bulk', ack_preview: true }, { token: ana.token })
     return rowOf('POST', '/api/admin/feedback/bulk', { ids: [r.body.id], add_tags: ['bulk'] })
+  },
+  // A report already linked to an issue (as if sent earlier): the call links nothing new and says so, without GitHub.
+  'POST /api/admin/feedback/:id/github': async () => {
+    const r = await act('POST', '/api/feedback', { message: 'a report on GitHub', ack_preview: true }, { token: ana.token })
+    const issue = { repo: 'acme/changes', number: 3, url: 'https://github.com/acme/changes/issues/3', fingerprint: r.body.fingerprint, state: 'open' as const, state_reason: null }
+    await s.svc.store.feedback.linkGithubIssue(r.body.id, issue, new Date().toISOString())
+    return rowOf('POST', `/api/admin/feedback/${r.body.id}/github`, {})
+  },
+  'POST /api/integrations/github/webhook': async () => {
+    const r = await act('POST', '/api/feedback', { message: 'a report whose issue closes', ack_preview: true }, { token: ana.token })
+    const issue = { repo: 'acme/changes', number: 4, url: 'https://github.com/acme/changes/issues/4', fingerprint: r.body.fingerprint, state: 'open' as const, state_reason: null }
+    await s.svc.store.feedback.linkGithubIssue(r.body.id, issue, new Date().toISOString())
+    const body = JSON.stringify({ action: 'closed', repository: { full_name: 'acme/changes' }, issue: { number: 4, html_url: issue.url, state: 'closed', state_reason: 'completed' } })
+    const cid = `ch-${++n}`
+    const headers = { 'x-correlation-id': cid, 'content-type': 'application/json', 'x-github-event': 'issues', 'x-hub-signature-256': signWebhookBody('changes-webhook-secret', body) }
+    const hook = await call(s.url, 'POST', '/api/integrations/github/webhook', { rawBody: body, headers })
+    assert.equal(hook.status, 200, hook.text)
+    return s.svc.store.audit.find({ correlationId: cid })
   },
 }
 

@@ -96,3 +96,65 @@ export function feedbackTableRows(rows: FeedbackRow[]) {
     duplicates: r.duplicate_count, tags: r.tags.join(','), message: clip(r.message, 50),
   }))
 }
+
+export interface FeedbackGithubOptions {
+  dryRun?: boolean
+  includeExcerpt?: boolean
+  reopen?: boolean
+}
+
+/** What POST /api/admin/feedback/{id}/github answers (a dry run, or what was done). */
+export type FeedbackGithubResult =
+  | {
+    dry_run: true
+    configured: boolean
+    repo: string | null
+    action: 'create' | 'comment' | 'linked' | 'unknown'
+    existing: { number: number; url: string; state: string } | null
+    would_reopen: boolean
+    lookup_error: string | null
+    title: string
+    body: string
+    labels: string[]
+    comment: string
+    redactions: Record<string, number>
+    new_issue_url: string | null
+  }
+  | {
+    dry_run: false
+    action: 'created' | 'commented' | 'linked' | 'already_linked'
+    issue: { number: number; url: string; state: string }
+    reopened: boolean
+  }
+
+/** Sends a report to GitHub, or (dry run) shows exactly what would be sent. */
+export function feedbackGithub(client: ApiClient, id: string, opts: FeedbackGithubOptions = {}): Promise<FeedbackGithubResult> {
+  return client.request<FeedbackGithubResult>('POST', `/api/admin/feedback/${encodeURIComponent(id)}/github`, {
+    dry_run: opts.dryRun === true, include_excerpt: opts.includeExcerpt === true, reopen: opts.reopen === true,
+  })
+}
+
+/** The lines `agnes admin feedback github` prints. */
+export function feedbackGithubText(r: FeedbackGithubResult): string[] {
+  if (!r.dry_run) {
+    const did = { created: 'Opened', commented: 'Added a +1 comment to', linked: 'Linked the report to', already_linked: 'The report is already linked to' }[r.action]
+    return [`${did} issue #${r.issue.number} (${r.issue.state}${r.reopened ? ', reopened' : ''}): ${r.issue.url}`]
+  }
+  const out: string[] = []
+  if (r.action === 'linked' && r.existing) return [`The report is already linked to issue #${r.existing.number} (${r.existing.state}): ${r.existing.url}`]
+  if (!r.configured) {
+    out.push(r.new_issue_url
+      ? `GITHUB_TOKEN is not set, so Agnes opens no issue itself. Open this pre-filled one instead:\n${r.new_issue_url}`
+      : 'GitHub is not configured (GITHUB_TOKEN and GITHUB_REPO are unset).', '')
+  } else if (r.lookup_error) {
+    out.push(`Could not look for an issue with this fingerprint: ${r.lookup_error}`, '')
+  } else if (r.existing) {
+    out.push(`Issue #${r.existing.number} (${r.existing.state}) already carries this fingerprint: sending adds this comment to it${r.existing.state === 'closed' ? (r.would_reopen ? ' and reopens it' : ' (it stays closed; --reopen reopens it)') : ''}:`, '', r.comment, '')
+    out.push(`(${r.existing.url})`)
+    return out
+  }
+  out.push(`Title:  ${r.title}`, `Labels: ${r.labels.join(', ')}`, `Repo:   ${r.repo ?? 'unset'}`, '', r.body)
+  const kinds = Object.entries(r.redactions)
+  out.push(kinds.length ? `Redacted: ${kinds.map(([k, n]) => `${k} ×${n}`).join(', ')}` : 'Redacted: nothing looked like a secret.')
+  return out
+}

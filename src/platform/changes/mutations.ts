@@ -68,6 +68,8 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   'feedback.note': { kind: 'create', notReversible: "notes are the admins' record of the report: add another note" },
   'feedback.reply': { kind: 'create', notReversible: 'the reporter may already have read the reply: send another one' },
   'feedback.bulk_update': { kind: 'update', notReversible: 'report triage is not on the rollback allowlist: change the reports again' },
+  'feedback.github_issue': { kind: 'update', notReversible: 'the issue (or comment) is on GitHub now: close it there' },
+  'github.webhook': { kind: 'update', notReversible: "GitHub's issue state drives it: reopen or close the issue on GitHub" },
   'session.upload': { kind: 'upsert', notReversible: "transcripts are the analyst's own: they push them again" },
   'saved_view.create': { kind: 'create', notReversible: 'saved views are personal: change the view itself' },
   'saved_view.update': { kind: 'update', notReversible: 'saved views are personal: change the view itself' },

@@ -22,6 +22,7 @@ export { FEEDBACK_STATUSES, isActive, statusChange } from './status.ts'
 export { presentReport } from './present.ts'
 export { addComment, COMMENT_MAX_CHARS } from './comments.ts'
 export { bulkUpdate, BULK_MAX_IDS, type BulkChange } from './bulk.ts'
+export { sendToGithub, applyGithubIssueState, syncGithubIssues, handleGithubWebhook, type GithubSendOptions } from './github.ts'
 export { FEEDBACK_SORTS, type FeedbackSort }
 
 export const MESSAGE_MAX_CHARS = 10_000

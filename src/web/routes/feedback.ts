@@ -4,7 +4,7 @@ import { noQuery } from './schemas.ts'
 import { recordActivityRead } from '../../activity/index.ts'
 import {
   BULK_MAX_IDS, COMMENT_MAX_CHARS, EXCERPT_MAX_BYTES, FEEDBACK_SORTS, FEEDBACK_STATUSES, MESSAGE_MAX_CHARS, TAG, TAGS_MAX, addComment, bulkUpdate,
-  linkTelegram, listMyReports, listReports, reportDetail, submitReport, updateReport,
+  linkTelegram, listMyReports, listReports, reportDetail, sendToGithub, submitReport, updateReport,
 } from '../../platform/feedback/index.ts'
 
 /** The excerpt may be 1 MB, and JSON escaping (quotes in JSONL) makes it larger on the wire. */
@@ -67,6 +67,15 @@ const bulkBody = z.strictObject({
   status: z.enum(FEEDBACK_STATUSES).optional(),
   resolution: z.string().max(MESSAGE_MAX_CHARS, `at most ${MESSAGE_MAX_CHARS} characters`).nullable().optional(),
 })
+
+const githubBody = z.strictObject({
+  dry_run: z.boolean().optional(),
+  include_excerpt: z.boolean().optional(),
+  reopen: z.boolean().optional(),
+})
+
+/** This server as the caller reached it: the link back to a report that a GitHub issue carries. */
+const originOf = (req: RouteContext<unknown, unknown, unknown>['req']) => `${req.protocol}://${req.host}`
 
 const chatId = z.union([
   z.string().regex(/^(-?\d{1,20}|@[A-Za-z0-9_]{5,32})$/, 'a Telegram chat id (a number) or @channelname'),
@@ -162,6 +171,17 @@ export const feedbackRoutes = [
     params: reportParam, query: noQuery,
     body: commentBody,
     handler: async ({ svc, note, actor, params, body, req }) => addComment(svc, note, actor, params.id, 'reply', body.body, req.correlationId),
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/feedback/:id/github', auth: 'admin', action: 'feedback.github_issue', tag: 'feedback',
+    summary:
+      'Send a report to GitHub ({dry_run?, include_excerpt?, reopen?}). dry_run answers exactly what would be sent (title, body, labels; the "+1" ' +
+      'comment when an issue carrying the fingerprint\'s marker exists) and changes nothing (audited as feedback.github_preview); without ' +
+      'GITHUB_TOKEN it answers a pre-filled new-issue link (new_issue_url). Otherwise the issue is created, or the comment added (a closed issue ' +
+      'reopened only with reopen), and the report linked to it. GitHub down, rate-limited or refusing the token: 502/503 with nothing half-done.',
+    params: reportParam, query: noQuery,
+    body: githubBody,
+    handler: async ({ svc, note, params, body, req }) => sendToGithub(svc, note, params.id, body, { origin: originOf(req), correlationId: req.correlationId }),
   }),
   defineRoute({
     method: 'POST', url: '/api/admin/telegram-link', auth: 'admin', action: 'telegram.link', tag: 'feedback',

@@ -46,23 +46,18 @@ function tableList(text: string): string[] {
 export async function queries(svc: Pick<Services, 'store'>, q: QueriesQuery, now: Date) {
   const filters = toFilters({ since: q.since, until: q.until, user_id: q.user_id, client_kind: q.client_kind }, now)
   const { rows, total } = await svc.store.queryStats.groups(filters, q.sort, q.limit)
-  const fps = rows.map((r) => r.fingerprint)
-  const [latest, use, allUse] = await Promise.all([
-    svc.store.queryStats.latest(filters, fps),
-    svc.store.queryStats.tableUse(filters, fps),
-    svc.store.queryStats.tableUse(filters, null),
-  ])
-  const example = new Map(latest.filter((l) => l.newest).map((l) => [l.fingerprint, l]))
-  const lastError = new Map(latest.filter((l) => l.newest_error).map((l) => [l.fingerprint, l]))
-  const tablesBy = new Map<string, Set<string>>()
-  for (const u of use) {
-    const set = tablesBy.get(u.fingerprint) ?? new Set()
-    for (const t of tableList(u.tables)) set.add(t)
-    tablesBy.set(u.fingerprint, set)
+  const moments = rows.flatMap((r) => [r.last_seen, r.last_error_at, r.last_ok_at].filter((t): t is string => t !== null))
+  const [calls, use] = await Promise.all([svc.store.queryStats.callsAt(filters, moments), svc.store.queryStats.tableUse(filters)])
+  /** A fingerprint's call at a moment (its newest, newest failed, newest successful): the last written on a tie. */
+  const at = (fp: string, t: string | null, accept: (result: string) => boolean = () => true) => {
+    if (!t) return undefined
+    const ms = Date.parse(t)
+    return calls.filter((c) => c.fingerprint === fp && Date.parse(c.timestamp) === ms && accept(c.result)).sort((a, b) => b.id - a.id)[0]
   }
   const perTable = new Map<string, { calls: number; people: Set<string> }>()
-  for (const u of allUse) {
-    for (const t of new Set(tableList(u.tables))) {
+  for (const u of use) {
+    const tables = u.resource === 'tables' ? tableList(u.tables ?? '[]') : [u.resource.slice('table:'.length)]
+    for (const t of new Set(tables)) {
       const e = perTable.get(t) ?? { calls: 0, people: new Set() }
       e.calls += u.calls
       if (u.user_id) e.people.add(u.user_id)
@@ -76,12 +71,15 @@ export async function queries(svc: Pick<Services, 'store'>, q: QueriesQuery, now
     sort: q.sort,
     total_fingerprints: total,
     rows: rows.map((r) => {
-      const err = lastError.get(r.fingerprint)
+      const newest = at(r.fingerprint, r.last_seen)
+      const err = at(r.fingerprint, r.last_error_at, (result) => result.startsWith('error.'))
+      // The tables are part of the fingerprint's text, so its calls read the same ones: those of a call that got that far.
+      const tablesFrom = [at(r.fingerprint, r.last_ok_at, (result) => result === 'success'), newest, err].find((c) => c?.tables)
       const recorded = !r.fingerprint.startsWith('sql-')
       return {
         fingerprint: r.fingerprint,
         parsed: recorded && !r.fingerprint.startsWith(UNPARSED_PREFIX),
-        example_sql: maskValue(example.get(r.fingerprint)?.sql ?? null, 'sql') as string | null,
+        example_sql: maskValue(newest?.sql ?? null, 'sql') as string | null,
         calls: r.calls,
         errors: r.errors,
         denied: r.denied,
@@ -93,7 +91,7 @@ export async function queries(svc: Pick<Services, 'store'>, q: QueriesQuery, now
         rows: r.rows,
         people: r.people,
         client_kinds: r.client_kinds,
-        tables: [...(tablesBy.get(r.fingerprint) ?? [])].sort(),
+        tables: tableList(tablesFrom?.tables ?? '[]').sort(),
         first_seen: r.first_seen,
         last_seen: r.last_seen,
         // The fingerprint is in each call's params, so the timeline's text search finds exactly these calls.

@@ -131,8 +131,11 @@ describeStores('insights', (h) => {
     const store = await h.store()
     const A = 'a1a1a1a1a1a1a1a1'
     const B = 'b2b2b2b2b2b2b2b2'
-    const q = (at: string, user: string, kind: string, result: string, ms: number, params: Record<string, unknown>) =>
-      row(at, 'query.run', { user, client_kind: kind, result, duration_ms: ms, params })
+    // The resource as runQuery writes it: the table when one was read, `tables` for several.
+    const q = (at: string, user: string, kind: string, result: string, ms: number, params: Record<string, unknown>) => {
+      const tables = (params.tables ?? []) as string[]
+      return row(at, 'query.run', { user, client_kind: kind, result, duration_ms: ms, params, resource: tables.length === 1 ? `table:${tables[0]}` : tables.length ? 'tables' : null })
+    }
     await store.audit.insertMany([
       q(minsAgo(180), 'u-ana', 'cli', 'success', 10, { sql: 'SELECT * FROM orders WHERE id = 1', fingerprint: A, tables: ['orders'], rows: 5 }),
       q(minsAgo(120), 'u-ben', 'api', 'success', 30, { sql: 'SELECT * FROM orders WHERE id = 2', fingerprint: A, tables: ['orders'], rows: 7 }),

@@ -17,6 +17,9 @@ export interface QueryGroupRecord {
   people: number
   first_seen: string
   last_seen: string
+  /** The newest failed (error.*) and successful call, to look up their text, error and tables. */
+  last_error_at: string | null
+  last_ok_at: string | null
   client_kinds: Record<string, number>
 }
 
@@ -53,6 +56,7 @@ export function queryStatsRepository(db: Db) {
                 coalesce(sum(duration_ms), 0) AS total_ms, count(duration_ms) AS timed_calls,
                 coalesce(sum(CAST((params->>'rows') AS DOUBLE PRECISION)), 0) AS rows_returned,
                 count(DISTINCT user_id) AS people, min(timestamp) AS first_seen, max(timestamp) AS last_seen,
+                max(timestamp) FILTER (WHERE result LIKE 'error.%') AS last_error_at, max(timestamp) FILTER (WHERE result = 'success') AS last_ok_at,
                 ${KINDS.map((k) => `count(*) FILTER (WHERE client_kind = '${k}') AS kind_${k}`).join(', ')},
                 count(*) OVER () AS total_groups
          FROM audit_log WHERE ${w.sql}
@@ -66,51 +70,49 @@ export function queryStatsRepository(db: Db) {
           p50_ms: r.p50_ms === null ? null : Number(r.p50_ms), p95_ms: r.p95_ms === null ? null : Number(r.p95_ms),
           total_ms: Number(r.total_ms), timed_calls: Number(r.timed_calls), rows: Number(r.rows_returned), people: Number(r.people),
           first_seen: String(r.first_seen), last_seen: String(r.last_seen),
+          last_error_at: r.last_error_at === null ? null : String(r.last_error_at), last_ok_at: r.last_ok_at === null ? null : String(r.last_ok_at),
           client_kinds: Object.fromEntries(KINDS.map((k) => [k, Number(r[`kind_${k}`])]).filter(([, n]) => (n as number) > 0)),
         })),
       }
     },
 
     /**
-     * For the given fingerprints: the newest call's SQL (as stored: capped and redacted) and the newest failed call's
-     * result and error message.
+     * The calls at the given moments (a fingerprint's newest call, newest failure, newest success: found by groups()),
+     * with their stored SQL, result, error message and tables. Read by time, which the audit log is indexed on, so
+     * only these rows' params are parsed; the caller picks each fingerprint's row (the highest id on a tie).
      */
-    async latest(f: ActivityFilters, fingerprints: string[]) {
-      if (!fingerprints.length) return []
+    async callsAt(f: ActivityFilters, moments: string[]) {
+      const times = [...new Set(moments)]
+      if (!times.length) return []
       const w = where(f)
-      const params = [...w.params, ...fingerprints]
-      const marks = fingerprints.map((_, i) => `$${w.params.length + i + 1}`).join(', ')
+      const params = [...w.params]
+      // Each moment as the millisecond it names: stored times may carry microseconds the ISO text leaves out.
+      const within = times.map((t) => `(timestamp >= $${params.push(t)} AND timestamp < $${params.push(new Date(Date.parse(t) + 1).toISOString())})`)
       const rows = await db.all<Record<string, unknown>>(
-        `SELECT fingerprint, sql, result, error, timestamp, rn, ern FROM (
-           SELECT ${FINGERPRINT} AS fingerprint, (params->>'sql') AS sql, result, ((params->'error')->>'message') AS error, timestamp,
-                  row_number() OVER (PARTITION BY ${FINGERPRINT} ORDER BY timestamp DESC, id DESC) AS rn,
-                  row_number() OVER (PARTITION BY ${FINGERPRINT}, result LIKE 'error.%' ORDER BY timestamp DESC, id DESC) AS ern
-           FROM audit_log WHERE ${w.sql} AND ${FINGERPRINT} IN (${marks})
-         ) x WHERE rn = 1 OR (ern = 1 AND result LIKE 'error.%')`,
+        `SELECT id, timestamp, ${FINGERPRINT} AS fingerprint, (params->>'sql') AS sql, result, ((params->'error')->>'message') AS error, ${tablesText} AS tables
+         FROM audit_log WHERE ${w.sql} AND (${within.join(' OR ')})`,
         params,
       )
       return rows.map((r) => ({
-        fingerprint: String(r.fingerprint), sql: r.sql === null ? null : String(r.sql), result: String(r.result),
-        error: r.error === null ? null : String(r.error), timestamp: String(r.timestamp), newest: Number(r.rn) === 1,
-        newest_error: Number(r.ern) === 1 && String(r.result).startsWith('error.'),
+        id: Number(r.id), timestamp: String(r.timestamp), fingerprint: String(r.fingerprint), sql: r.sql === null ? null : String(r.sql),
+        result: String(r.result), error: r.error === null ? null : String(r.error), tables: r.tables === null ? null : String(r.tables),
       }))
     },
 
     /**
-     * Calls per fingerprint (null: every fingerprint), table list (params.tables as JSON text) and person: enough to
-     * know which tables each fingerprint read, and how often each table is read and by how many people.
+     * Calls per table list and person, for how often each table is read and by how many people. A call that read one
+     * table names it in its resource (`table:<id>`), so only calls over several tables have their params.tables read.
      */
-    async tableUse(f: ActivityFilters, fingerprints: string[] | null) {
+    async tableUse(f: ActivityFilters) {
       const w = where(f)
-      const params = [...w.params, ...(fingerprints ?? [])]
-      const only = fingerprints ? ` AND ${FINGERPRINT} IN (${fingerprints.map((_, i) => `$${w.params.length + i + 1}`).join(', ')})` : ''
-      if (fingerprints && !fingerprints.length) return []
       const rows = await db.all<Record<string, unknown>>(
-        `SELECT ${fingerprints ? FINGERPRINT : `''`} AS fingerprint, ${tablesText} AS tables, user_id, count(*) AS calls
-         FROM audit_log WHERE ${w.sql} AND (params->'tables') IS NOT NULL${only} GROUP BY 1, 2, 3`,
-        params,
+        `SELECT resource, CASE WHEN resource = 'tables' THEN ${tablesText} END AS tables, user_id, count(*) AS calls
+         FROM audit_log WHERE ${w.sql} AND (resource = 'tables' OR resource LIKE 'table:%') GROUP BY 1, 2, 3`,
+        w.params,
       )
-      return rows.map((r) => ({ fingerprint: String(r.fingerprint), tables: String(r.tables), user_id: r.user_id === null ? null : String(r.user_id), calls: Number(r.calls) }))
+      return rows.map((r) => ({
+        resource: String(r.resource), tables: r.tables === null ? null : String(r.tables), user_id: r.user_id === null ? null : String(r.user_id), calls: Number(r.calls),
+      }))
     },
   }
 }

@@ -25,7 +25,7 @@ export const QUERIES_DEFINITION = {
   rows: 'rows returned, summed over the successful calls',
   people: 'distinct people who ran it',
   client_kinds: 'calls per client kind (cli, api, agent, web)',
-  tables: 'the tables the calls read (params.tables), and per table in `tables` below: calls that read it and the distinct people who ran them',
+  tables: 'the tables its calls read (params.tables of its newest call that got as far as reading; the fingerprint names the tables, so its calls read the same), and per table in `tables` below: calls that read it and the distinct people who ran them',
 } as const
 
 const round = (v: number | null) => (v === null ? null : Math.round(v * 1000) / 1000)

@@ -28,10 +28,16 @@ export function renderSessionsListPage(opts: { actor: Actor; csrf: string | null
 <div class="sx-f"><label for="f-until">To (UTC day)</label><input id="f-until" name="until" type="date"></div>
 <div class="sx-f"><label for="f-type">Finding type</label><select id="f-type" name="finding_type"><option value="">Any session</option>${FINDING_TYPES.map((t) => html`<option value="${t}">${TYPE_LABELS[t] ?? t}</option>`)}</select></div>
 <div class="sx-f"><label for="f-sort">Sort by</label><select id="f-sort" name="sort"><option value="recent">Most recent</option><option value="findings">Most findings</option><option value="user">User</option></select></div>
+<div class="sx-f sx-f-check"><label title="Findings an admin dismissed are left out of the counts, the heatmap and the findings list"><input id="f-dismissed" name="include_dismissed" type="checkbox"> Show dismissed findings</label></div>
 <div class="sx-f sx-f-actions"><button type="button" class="sx-secondary" id="sx-clear">Clear filters</button></div>
 </form>
 
 <div class="sx-kpis" id="sx-kpis" aria-label="Figures for the current filter"></div>
+
+<section class="card sx-quality" aria-label="Precision on this instance">
+<div class="sx-card-head"><strong>Precision on this instance</strong><span class="muted">confirmed ÷ (confirmed + dismissed), from your verdicts on the current findings</span></div>
+<div id="sx-quality"><p class="muted">Loading…</p></div>
+</section>
 
 <section class="card sx-heat" aria-label="Findings per type and week">
 <div class="sx-card-head"><strong>Findings per week</strong><span class="muted" id="sx-heat-note">every session, by the time of the evidence; weeks start Monday (UTC) · click a cell to list those sessions</span>
@@ -46,6 +52,15 @@ export function renderSessionsListPage(opts: { actor: Actor; csrf: string | null
 <tbody id="sx-rows"><tr class="sx-empty"><td colspan="9">Loading sessions…</td></tr></tbody>
 </table></div>
 <div class="sx-more"><button type="button" class="sx-secondary" id="sx-more" hidden>Load more</button></div>
+</div>
+
+<div class="card sx-list sx-flist" aria-label="Findings">
+<div class="sx-card-head"><strong>Findings</strong><span class="muted" id="sx-fcount"></span><span class="muted">newest first · confirm or dismiss each, with a note</span></div>
+<div class="sx-table-wrap"><table class="sx-table sx-ftable cards" id="sx-ftable">
+<thead><tr><th>When</th><th>Session</th><th>Type</th><th class="num">Line</th><th>Excerpt</th><th>Review</th></tr></thead>
+<tbody id="sx-frows"><tr class="sx-empty"><td colspan="6">Loading findings…</td></tr></tbody>
+</table></div>
+<div class="sx-more"><button type="button" class="sx-secondary" id="sx-fmore" hidden>Load more findings</button></div>
 </div>
 </div>`
   return layout({ title: 'Sessions', actor: opts.actor, csrf: opts.csrf, active: '/admin/sessions', head: head(), body })
@@ -70,6 +85,7 @@ export function renderSessionReplayPage(opts: { actor: Actor; csrf: string | nul
 <button type="button" class="sx-secondary" id="sx-prev" title="Previous finding (p)" disabled>↑ Previous finding</button>
 <button type="button" class="sx-secondary" id="sx-next" title="Next finding (n)" disabled>↓ Next finding</button>
 <span class="sx-nav-pos" id="sx-nav-pos"></span>
+<label class="sx-toggle sx-toggle-dismissed" title="Findings an admin dismissed are hidden from the transcript and the navigation"><input type="checkbox" id="sx-show-dismissed"><span>Show dismissed (<span id="sx-dismissed-count">0</span>)</span></label>
 <label class="sx-toggle" title="Progress ticks, file snapshots and other bookkeeping lines"><input type="checkbox" id="sx-housekeeping"><span>Show housekeeping lines (<span id="sx-hk-count">0</span>)</span></label>
 <span class="muted sx-nav-count"><span id="sx-event-count"></span> · times UTC</span>
 </div>

@@ -1,11 +1,14 @@
-// The sessions list (/admin/sessions): filters in the URL, KPIs, the heatmap, rows with "load more", the failure scan.
+// The sessions list (/admin/sessions): filters in the URL, KPIs, precision per type, the heatmap, rows with "load more",
+// the findings with their verdicts, the failure scan. Dismissed findings count nowhere unless "show dismissed" is on.
 import { button, byId, cleanFilters, el, errorBanner, fmtInt, getJson, input, plural, readFilters, select, sendJson, toQuery, type Filters } from '../dom.ts'
 import { timeEl } from '../time.ts'
 import type { Heatmap, ProcessorRun, SessionList, SessionRow } from '../api.ts'
 import { API, TYPES, fmtDuration, span, typeBadge, typeClass, typeLabel } from './common.ts'
 import { addDays, drawHeatmap } from './heatmap.ts'
+import { findingsList } from './findings.ts'
+import { loadQuality } from './quality.ts'
 
-const FILTER_KEYS = ['username', 'since', 'until', 'finding_type', 'sort']
+const FILTER_KEYS = ['username', 'since', 'until', 'finding_type', 'include_dismissed', 'sort']
 const PAGE = 50
 const KPI_PAGE = 500
 const KPI_MAX_PAGES = 20
@@ -46,6 +49,7 @@ export function listPage(): void {
     select('f-type').value = f.finding_type ?? ''
     select('f-sort').value = f.sort ?? 'recent'
     select('f-weeks').value = state.weeks
+    input('f-dismissed').checked = f.include_dismissed === 'true'
   }
   function readForm(): Filters {
     const f: Filters = { ...state.filters }
@@ -57,6 +61,7 @@ export function listPage(): void {
     }
     f.finding_type = select('f-type').value
     f.sort = select('f-sort').value === 'recent' ? '' : select('f-sort').value
+    f.include_dismissed = input('f-dismissed').checked ? 'true' : ''
     return f
   }
   function setFilters(f: Record<string, unknown>, opts: { force?: boolean } = {}) {
@@ -66,9 +71,12 @@ export function listPage(): void {
     saveUrl()
     fillForm()
     void reloadList()
-    if ((clean.username ?? '') !== state.heatUser) void loadHeatmap()
+    void findings.reload()
+    if (heatKey() !== state.heatUser) void loadHeatmap()
     else markHeatSelection()
   }
+  /** What the heatmap depends on among the filters: the user, and whether dismissed findings count. */
+  const heatKey = () => `${state.filters.username ?? ''}|${state.filters.include_dismissed ?? ''}`
 
   // ---- rows ----
   function rowEl(r: SessionRow): HTMLElement {
@@ -204,12 +212,14 @@ export function listPage(): void {
   async function loadHeatmap() {
     const box = byId('sx-heatmap')
     const user = state.filters.username ?? ''
-    state.heatUser = user
+    const key = heatKey()
+    state.heatUser = key
+    const dismissed = state.filters.include_dismissed === 'true'
     byId('sx-heat-note').textContent =
-      `${user ? `${user}'s sessions` : 'every session'}, by the time of the evidence; weeks start Monday (UTC) · click a cell to list those sessions`
+      `${user ? `${user}'s sessions` : 'every session'}, by the time of the evidence${dismissed ? ', dismissed findings included' : ''}; weeks start Monday (UTC) · click a cell to list those sessions`
     try {
-      const h = await getJson<Heatmap>(`${API}/heatmap?${toQuery(['weeks', 'username'], { weeks: state.weeks, username: user })}`)
-      if (user !== state.heatUser) return // a newer load for another user is under way
+      const h = await getJson<Heatmap>(`${API}/heatmap?${toQuery(['weeks', 'username', 'include_dismissed'], { weeks: state.weeks, username: user, include_dismissed: dismissed ? 'true' : '' })}`)
+      if (key !== state.heatUser) return // a newer load for other filters is under way
       state.heat = h
       redrawHeatmap()
       setError('load the heatmap', null)
@@ -248,6 +258,8 @@ export function listPage(): void {
       setError('run the failure scan', null)
       void reloadList()
       void loadHeatmap()
+      void findings.reload()
+      void reloadQuality()
     } catch (e) {
       setError('run the failure scan', e)
     } finally {
@@ -255,6 +267,26 @@ export function listPage(): void {
       btn.textContent = 'Run failure scan now'
     }
   }
+
+  // ---- precision per type, and the findings with their verdicts ----
+  async function reloadQuality() {
+    try {
+      await loadQuality(byId('sx-quality'))
+      setError('load the precision figures', null)
+    } catch (e) {
+      setError('load the precision figures', e)
+    }
+  }
+  const findings = findingsList({
+    filters: () => state.filters,
+    setError,
+    // A verdict changes the precision, and (a dismissal) what the counts and the heatmap hold.
+    onVerdict: () => {
+      void reloadQuality()
+      void loadHeatmap()
+      void reloadList()
+    },
+  })
 
   readUrl()
   fillForm()
@@ -277,8 +309,11 @@ export function listPage(): void {
     const weeks = state.weeks
     readUrl()
     fillForm()
-    if (query(state.filters) !== before) void reloadList()
-    if (state.weeks !== weeks || (state.filters.username ?? '') !== state.heatUser) void loadHeatmap()
+    if (query(state.filters) !== before) {
+      void reloadList()
+      void findings.reload()
+    }
+    if (state.weeks !== weeks || heatKey() !== state.heatUser) void loadHeatmap()
     else markHeatSelection()
   })
   let resizing: ReturnType<typeof setTimeout> | undefined
@@ -288,4 +323,6 @@ export function listPage(): void {
   })
   void reloadList()
   void loadHeatmap()
+  void reloadQuality()
+  void findings.reload()
 }

@@ -1,10 +1,14 @@
 // One transcript's replay (/admin/sessions/{username}/{filename}): events in order, findings marked at their line,
-// next / previous finding navigation (n / p).
+// next / previous finding navigation (n / p), and each finding's review: confirm or dismiss with a note, the LLM judge's
+// label, the command-line requests the server saw around it. Findings dismissed before the page loaded are hidden
+// (and skipped by n / p) unless "Show dismissed" is on; one dismissed here stays in view, marked.
 import { button, byId, el, errorBanner, fmtInt, getJson, input, plural, type Child } from '../dom.ts'
 import { timeEl } from '../time.ts'
 import type { SessionDetail, SessionFinding } from '../api.ts'
 import { appendEvents as drawEvents, newReplayState, type ReplayEvent } from '../transcript/replay.ts'
 import { TYPES, fmtBytes, fmtDuration, span, typeBadge, typeClass, whereText } from './common.ts'
+import type { ReviewedFinding } from './types.ts'
+import { reviewBox } from './verdict.ts'
 
 const AUTO_PAGES = 10
 
@@ -13,7 +17,27 @@ export function replayPage(root: HTMLElement): void {
   // What the shared renderer (transcript/replay.ts) has shown so far, and the findings' markers.
   const state = {
     ...newReplayState(), findings: [] as SessionFinding[], markers: [] as HTMLElement[], markerOf: new Map<number, HTMLElement>(),
+    /** Every marker placed, in document order; `markers` is the ones shown (what n / p step through). */
+    all: [] as HTMLElement[],
     current: -1, nextFromLine: null as number | null,
+  }
+  /** A finding dismissed when the page loaded: hidden unless "Show dismissed" is on. */
+  const hiddenClass = (f: SessionFinding) => (f.verdict?.verdict === 'dismissed' ? ' dismissed' : '')
+  const verdictClass = (f: SessionFinding) => (f.verdict ? ` v-${f.verdict.verdict}` : '')
+
+  /** The review of one finding, in the list and in its marker; a saved verdict redraws both. */
+  function review(f: SessionFinding): HTMLElement {
+    return reviewBox(f as ReviewedFinding, (saved) => {
+      const i = state.findings.findIndex((x) => x.id === saved.id)
+      if (i < 0) return
+      state.findings[i] = { ...state.findings[i], verdict: saved.verdict, judgement: saved.judgement, related_events: saved.related_events }
+      const g = state.findings[i]
+      for (const box of document.querySelectorAll(`.sx-review[data-finding-id="${g.id}"]`)) box.replaceWith(review(g))
+      for (const n of document.querySelectorAll(`[data-finding-id="${g.id}"].sx-marker, li[data-finding-id="${g.id}"]`)) {
+        n.classList.remove('v-confirmed', 'v-dismissed')
+        if (g.verdict) n.classList.add(`v-${g.verdict.verdict}`)
+      }
+    })
   }
   const setError = errorBanner(byId('sx-banner'), 'Could not ')
 
@@ -61,11 +85,12 @@ export function replayPage(root: HTMLElement): void {
     const counts: Record<string, number> = {}
     for (const f of fs) counts[f.finding_type] = (counts[f.finding_type] ?? 0) + 1
     byId('sx-findings-title').replaceChildren(`Findings (${fs.length})`, ...TYPES.filter((t) => counts[t]).map((t) => typeBadge(t, counts[t])))
+    byId('sx-dismissed-count').textContent = fmtInt(fs.filter((f) => hiddenClass(f)).length)
     if (!fs.length) {
       list.replaceChildren(el('li', { class: 'muted sx-none' }, 'No findings in this transcript (or it has not been scanned yet).'))
       return
     }
-    list.replaceChildren(...fs.map((f) => el('li', null, el('button', {
+    list.replaceChildren(...fs.map((f) => el('li', { class: `sx-fi${hiddenClass(f)}${verdictClass(f)}`, 'data-finding-id': String(f.id) }, el('button', {
       type: 'button', class: 'sx-finding-item', 'data-finding-id': String(f.id),
       onclick: () => {
         const m = state.markerOf.get(f.id)
@@ -74,7 +99,7 @@ export function replayPage(root: HTMLElement): void {
       },
     }, typeBadge(f.finding_type), el('span', { class: 'sx-fi-where' }, whereText(f)),
     el('span', { class: `sx-sev sev-${f.severity}` }, f.severity || ''),
-    el('span', { class: 'sx-fi-excerpt' }, f.excerpt || '')))))
+    el('span', { class: 'sx-fi-excerpt' }, f.excerpt || '')), review(f))))
   }
 
   /** Puts each finding's marker after the events of its line (at the end when the line is not shown). */
@@ -85,14 +110,15 @@ export function replayPage(root: HTMLElement): void {
       const evs = state.lineEls.get(f.line)
       if (!evs && !final && f.line > state.lastLine) continue
       const marker = el('div', {
-        class: `sx-marker t-${typeClass(f.finding_type)} sev-${f.severity}`, id: `finding-${f.id}`, tabindex: '-1',
+        class: `sx-marker t-${typeClass(f.finding_type)} sev-${f.severity}${hiddenClass(f)}${verdictClass(f)}`, id: `finding-${f.id}`, tabindex: '-1',
         'data-finding-id': String(f.id), 'data-type': f.finding_type, 'data-line': String(f.line),
       },
       el('div', { class: 'sx-marker-head' }, el('span', { class: 'sx-marker-flag', 'aria-hidden': 'true' }, '⚑'), typeBadge(f.finding_type),
         el('span', null, whereText(f)),
         el('span', { class: `sx-sev sev-${f.severity}` }, f.severity || ''),
         el('span', { class: 'sx-marker-pos' })),
-      f.excerpt ? el('div', { class: 'sx-marker-excerpt' }, f.excerpt) : null)
+      f.excerpt ? el('div', { class: 'sx-marker-excerpt' }, f.excerpt) : null,
+      review(f))
       if (evs && evs.length) {
         // Housekeeping lines a finding points at are shown anyway.
         for (const e of evs) e.classList.add('flagged', 'forced')
@@ -109,8 +135,17 @@ export function replayPage(root: HTMLElement): void {
       }
       state.markerOf.set(f.id, marker)
     }
-    state.markers = state.findings.map((f) => state.markerOf.get(f.id)).filter((m): m is HTMLElement => Boolean(m))
-    state.markers.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
+    state.all = state.findings.map((f) => state.markerOf.get(f.id)).filter((m): m is HTMLElement => Boolean(m))
+    state.all.sort((a, b) => (a.compareDocumentPosition(b) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1))
+    refreshNav()
+  }
+
+  /** The markers n / p step through: all of them, less the hidden dismissed ones. */
+  function refreshNav() {
+    const current = state.markers[state.current]
+    const showDismissed = root.classList.contains('show-dismissed')
+    state.markers = state.all.filter((m) => showDismissed || !m.classList.contains('dismissed'))
+    state.current = current ? state.markers.indexOf(current) : -1
     state.markers.forEach((m, i) => {
       m.querySelector('.sx-marker-pos')!.textContent = `${i + 1} of ${state.markers.length}`
     })
@@ -171,6 +206,10 @@ export function replayPage(root: HTMLElement): void {
     byId('sx-next').addEventListener('click', () => goTo(state.current + 1))
     byId('sx-prev').addEventListener('click', () => goTo(state.current < 0 ? -1 : state.current - 1))
     input('sx-housekeeping').addEventListener('change', (e) => root.classList.toggle('show-hk', (e.target as HTMLInputElement).checked))
+    input('sx-show-dismissed').addEventListener('change', (e) => {
+      root.classList.toggle('show-dismissed', (e.target as HTMLInputElement).checked)
+      refreshNav()
+    })
     byId('sx-more-events').addEventListener('click', () => loadRest(AUTO_PAGES).catch((e) => setError('load more events', e)))
     document.addEventListener('keydown', (e) => {
       if (e.metaKey || e.ctrlKey || e.altKey) return
@@ -198,6 +237,12 @@ export function replayPage(root: HTMLElement): void {
       await loadRest(AUTO_PAGES - 1)
       const m = /^#finding-(\d+)$/.exec(location.hash)
       if (m) {
+        // A link to a dismissed finding shows the dismissed ones.
+        if (state.all.find((x) => x.getAttribute('data-finding-id') === m[1])?.classList.contains('dismissed')) {
+          input('sx-show-dismissed').checked = true
+          root.classList.add('show-dismissed')
+          refreshNav()
+        }
         const i = state.markers.findIndex((x) => x.getAttribute('data-finding-id') === m[1])
         if (i >= 0) goTo(i, { instant: true })
       }

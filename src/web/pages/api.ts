@@ -4,7 +4,7 @@ import type {
   EventResponse, FacetsResponse, HealthResponse, HistogramResponse, KpisResponse, SyncGridResponse, TimelineResponse,
 } from '../routes/activity.ts'
 import type { findingHeatmap, listSessions, sessionDetail } from '../../platform/sessions/index.ts'
-import type { linkTelegram, listReports, reportDetail, updateReport } from '../../platform/feedback/index.ts'
+import type { addComment, bulkUpdate, linkTelegram, listReports, reportDetail, sendToGithub, updateReport } from '../../platform/feedback/index.ts'
 import type { MyTokensResponse, NewTokenResponse } from '../routes/users.ts'
 import type { listViews } from '../../activity/saved-views.ts'
 
@@ -47,6 +47,13 @@ export type ReportRow = ReportList['rows'][number]
 export type ReportDetail = Json<Awaited<ReturnType<typeof reportDetail>>>
 export type ReportAfterPatch = Json<Awaited<ReturnType<typeof updateReport>>>
 export type TelegramLink = Json<Awaited<ReturnType<typeof linkTelegram>>>
+/** POST /api/admin/feedback/{id}/github: a dry run's preview, or what was done. */
+export type GithubSend = Json<Awaited<ReturnType<typeof sendToGithub>>>
+export type GithubPreview = Extract<GithubSend, { dry_run: true }>
+export type GithubDone = Extract<GithubSend, { dry_run: false }>
+/** A note or a reply (POST /api/admin/feedback/{id}/notes, /replies; ReportDetail's notes and replies). */
+export type FeedbackComment = Json<Awaited<ReturnType<typeof addComment>>>
+export type BulkResult = Json<Awaited<ReturnType<typeof bulkUpdate>>>
 
 export type MyTokens = Json<MyTokensResponse>
 export type MyToken = MyTokens['rows'][number]

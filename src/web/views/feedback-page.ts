@@ -14,6 +14,14 @@ const STATUS_CHOICES: Array<[string, string]> = [
   ['wontfix', "Won't fix"],
 ]
 
+/** The list's orders: the API's sort values ('' its default). */
+const SORT_CHOICES: Array<[string, string]> = [
+  ['', 'Open first, newest'],
+  ['newest', 'Newest'],
+  ['oldest_open', 'Oldest open'],
+  ['duplicates', 'Most duplicates'],
+]
+
 export interface FeedbackPageOpts {
   actor: Actor
   csrf: string | null
@@ -42,6 +50,7 @@ export function renderFeedbackPage(opts: FeedbackPageOpts): string {
 <div class="fb-f"><label for="f-assignee">Assignee</label><select id="f-assignee" name="assignee">
 <option value="">Anyone</option><option value="me">Assigned to me</option><option value="none">Unassigned</option>
 ${opts.admins.map((a) => html`<option value="${a.id}" data-email="${a.email}">${a.email}</option>`)}</select></div>
+<div class="fb-f"><label for="f-sort">Sort</label><select id="f-sort" name="sort">${SORT_CHOICES.map(([v, l]) => html`<option value="${v}">${l}</option>`)}</select></div>
 <div class="fb-f fb-f-actions"><button type="button" class="fb-secondary" id="fb-clear">Clear filters</button></div>
 <div class="fb-extra" id="fb-extra" hidden></div>
 </form>
@@ -49,7 +58,17 @@ ${opts.admins.map((a) => html`<option value="${a.id}" data-email="${a.email}">${
 <div class="fb-main" id="fb-main">
 <div class="fb-side">
 <section class="card fb-list" aria-label="Reports">
-<div class="fb-card-head"><strong>Reports</strong><span class="muted" id="fb-list-note">open and triaged first, newest first</span></div>
+<div class="fb-card-head"><label class="fb-check fb-check-all" title="Select every report shown"><input type="checkbox" id="fb-select-all" aria-label="Select every report shown"></label><strong>Reports</strong><span class="muted" id="fb-list-note">open and triaged first, newest first</span>
+<span class="muted fb-keys" title="Keyboard">j/k move · a assign to me · r resolve · x select</span></div>
+<div class="fb-bulk" id="fb-bulk" role="toolbar" aria-label="Bulk actions" hidden>
+<strong id="fb-bulk-count"></strong>
+<form class="fb-bulk-tag" id="fb-bulk-tag-form" autocomplete="off"><input id="fb-bulk-tag" aria-label="Tag to add" placeholder="tag" maxlength="40" list="fb-tag-list" spellcheck="false"><button type="submit" class="fb-secondary" id="fb-bulk-tag-add">Add tag</button></form>
+<select id="fb-bulk-assignee" aria-label="Assign the selected reports"><option value="">Assign to…</option><option value="me">Me</option><option value="none">Nobody</option>
+${opts.admins.map((a) => html`<option value="${a.id}">${a.email}</option>`)}</select>
+<span class="fb-bulk-resolve"><input id="fb-bulk-resolution" aria-label="Resolution for the selected reports" placeholder="resolution (the reporters see it)" maxlength="10000"><button type="button" id="fb-bulk-resolve">Resolve</button></span>
+<button type="button" class="fb-secondary" id="fb-bulk-clear">Clear selection</button>
+<p class="fb-bulk-status" id="fb-bulk-status" role="status"></p>
+</div>
 <ol class="fb-rows" id="fb-rows"><li class="fb-empty">Loading reports…</li></ol>
 <div class="fb-more"><button type="button" class="fb-secondary" id="fb-more" hidden>Load more</button></div>
 </section>

@@ -5,6 +5,8 @@ import { fmtAbsolute, timeEl } from '../time.ts'
 import type { ReportAfterPatch, ReportDetail } from '../api.ts'
 import { appendEvents, newReplayState, textBlock, type ReplayEvent } from '../transcript/replay.ts'
 import { ACTIVE, API, STATUS_LABEL, type Inbox } from './inbox.ts'
+import { githubSection } from './github.ts'
+import { commentSection } from './comments.ts'
 
 const FINDING_LABEL: Record<string, string> = {
   tool_error: 'Tool error', permission_denied: 'Permission denied', user_rejection: 'User rejection', loop: 'Loop', abrupt_end: 'Abrupt end',
@@ -85,6 +87,9 @@ function renderDetail(inbox: Inbox, d: ReportDetail) {
       el('form', { class: 'fb-tag-form', id: 'fb-tag-form', autocomplete: 'off' },
         el('input', { id: 'fb-tag-input', 'aria-label': 'New tag', placeholder: 'add a tag', maxlength: '40', list: 'fb-tag-list', spellcheck: 'false' }),
         el('button', { type: 'submit', class: 'fb-secondary', id: 'fb-tag-add' }, 'Add tag'))),
+    githubSection(inbox, d),
+    commentSection(inbox, d, 'reply'),
+    commentSection(inbox, d, 'note'),
     section('Environment', envList(d.environment)),
     findingsSection(d),
     eventsSection(d),
@@ -313,4 +318,14 @@ function excerptSection(d: ReportDetail): HTMLElement {
       ? el('label', { class: 'fb-hk' }, el('input', { type: 'checkbox', id: 'fb-d-hk', onchange: (e: Event) => box.classList.toggle('show-hk', (e.target as HTMLInputElement).checked) }), ` Show housekeeping lines (${fmtInt(st.housekeeping)})`)
       : null)
   return el('section', { class: 'fb-d-section' }, head, note, box)
+}
+
+/** The a key: the open report assigned to the signed-in admin. */
+export function assignToMe(inbox: Inbox) {
+  void patch(inbox, { assignee: 'me' }, 'assign the report to you', 'Assigned to you')
+}
+
+/** The r key: the resolve form of the open report, its text ready for typing (Ctrl+Enter resolves). */
+export function startResolve(inbox: Inbox) {
+  showResolve(inbox, 'resolved')
 }

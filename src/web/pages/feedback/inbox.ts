@@ -23,6 +23,8 @@ export interface InboxState {
   resolveMode: 'resolved' | 'wontfix' | null
   /** user id → e-mail (server-rendered into the assignee filter). */
   admins: Map<string, string>
+  /** The reports ticked for a bulk action (kept across filter changes until cleared). */
+  selected: Set<string>
 }
 
 export interface Inbox {
@@ -36,4 +38,14 @@ export interface Inbox {
   closeReport(): void
   /** Redraws one list row with new data. */
   replaceRow(r: ReportRow): void
+  /** Loads the open report again (after a change made elsewhere, e.g. a bulk action). */
+  reloadDetail(): void
+}
+
+/** The sorts of the list, as the API names them ('' is its default), with what the list head says of each. */
+export const SORT_NOTE: Record<string, string> = {
+  '': 'open and triaged first, newest first',
+  newest: 'newest first',
+  oldest_open: 'open and triaged first, the longest waiting first',
+  duplicates: 'most duplicates first',
 }

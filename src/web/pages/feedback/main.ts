@@ -3,15 +3,17 @@
 import { button, byId, cleanFilters, el, errorBanner, fmtInt, getJson, input, onReady, plural, readFilters, select, toQuery, type Filters } from '../dom.ts'
 import { startClock, timeEl } from '../time.ts'
 import type { ReportList, ReportRow } from '../api.ts'
-import { API, STATUS_LABEL, type Inbox, type InboxState } from './inbox.ts'
-import { loadDetail, statusBadge } from './detail.ts'
+import { API, SORT_NOTE, STATUS_LABEL, type Inbox, type InboxState } from './inbox.ts'
+import { assignToMe, loadDetail, startResolve, statusBadge } from './detail.ts'
 import { startTelegram } from './telegram.ts'
+import { rowCheckbox, startBulk, syncBulk } from './bulk.ts'
+import { startKeyboard } from './keyboard.ts'
 import '../page.css'
 import '../transcript/replay.css'
 import './feedback.css'
 
-/** The list filters the API accepts; they live in the page's query string, with the open report (id). */
-const FILTER_KEYS = ['status', 'tag', 'assignee', 'fingerprint']
+/** The list filters (and the sort) the API accepts; they live in the page's query string, with the open report (id). */
+const FILTER_KEYS = ['status', 'tag', 'assignee', 'fingerprint', 'sort']
 const PAGE = 50
 
 function start() {
@@ -20,7 +22,7 @@ function start() {
   const setError = errorBanner(byId('fb-banner'), 'Could not ')
   const state: InboxState = {
     filters: {}, id: null, limit: PAGE, cursor: null, rows: new Map(), tags: new Set(), gen: 0, detail: null, detailGen: 0, busy: false,
-    resolveMode: null, admins: new Map(),
+    resolveMode: null, admins: new Map(), selected: new Set(),
   }
   for (const o of select('f-assignee').querySelectorAll('option[data-email]')) state.admins.set(o.getAttribute('value') ?? '', o.getAttribute('data-email') ?? '')
 
@@ -57,6 +59,8 @@ function start() {
     selectValue(select('f-status'), f.status, f.status?.split(',').map((s) => STATUS_LABEL[s] ?? s).join(' or '))
     if (fromUrl || document.activeElement !== input('f-tag')) input('f-tag').value = f.tag ?? ''
     selectValue(select('f-assignee'), f.assignee, f.assignee)
+    selectValue(select('f-sort'), f.sort, f.sort)
+    byId('fb-list-note').textContent = SORT_NOTE[f.sort ?? ''] ?? f.sort ?? ''
     const extra = byId('fb-extra')
     extra.hidden = !f.fingerprint
     extra.replaceChildren()
@@ -66,7 +70,9 @@ function start() {
         el('button', { type: 'button', 'aria-label': 'Remove the fingerprint filter', id: 'fb-fp-clear', onclick: () => setFilters({ ...state.filters, fingerprint: '' }) }, '×')))
     }
   }
-  const readForm = () => ({ ...state.filters, status: select('f-status').value, tag: input('f-tag').value.trim().toLowerCase(), assignee: select('f-assignee').value })
+  const readForm = () => ({
+    ...state.filters, status: select('f-status').value, tag: input('f-tag').value.trim().toLowerCase(), assignee: select('f-assignee').value, sort: select('f-sort').value,
+  })
   function setFilters(f: Record<string, unknown>) {
     const clean = cleanFilters(FILTER_KEYS, f)
     if (query(clean) === query(state.filters)) return
@@ -94,6 +100,7 @@ function start() {
       r.assignee ? el('span', { class: 'fb-row-assignee' }, `→ ${inbox.who(r.assignee)}`) : null,
       r.duplicate_of ? el('span', { class: 'fb-row-dupof', title: `a duplicate of report ${r.duplicate_of}` }, 'duplicate') : null,
       r.excerpt_chars ? el('span', { class: 'fb-row-excerpt', title: `${fmtInt(r.excerpt_chars)} characters of session excerpt` }, 'session excerpt') : null,
+      r.github_issue ? el('span', { class: 'fb-row-gh', title: `GitHub issue ${r.github_issue.repo}#${r.github_issue.number}` }, `#${r.github_issue.number}`) : null,
       (r.tags ?? []).map((t) => el('span', { class: 'fb-tag' }, t))))
     const dupBtn = dups > 0
       ? el('button', {
@@ -102,7 +109,10 @@ function start() {
         onclick: () => setFilters({ fingerprint: r.fingerprint }),
       }, el('b', null, `+${fmtInt(dups)}`), dups === 1 ? ' duplicate' : ' duplicates')
       : null
-    return el('li', { class: `fb-row s-${r.status}${r.id === state.id ? ' selected' : ''}`, 'data-id': r.id, 'data-status': r.status, 'data-duplicates': String(dups) }, link, dupBtn)
+    return el('li', {
+      class: `fb-row s-${r.status}${r.id === state.id ? ' selected' : ''}${state.selected.has(r.id) ? ' checked' : ''}`,
+      'data-id': r.id, 'data-status': r.status, 'data-duplicates': String(dups),
+    }, rowCheckbox(inbox, r.id), link, dupBtn)
   }
   function addRows(rows: ReportRow[]) {
     const list = byId('fb-rows')
@@ -118,6 +128,7 @@ function start() {
     }
     byId('fb-count').textContent = `${plural(state.rows.size, 'report')} shown${state.cursor ? ', more below' : ''}`
     byId('fb-tag-list').replaceChildren(...[...state.tags].sort().map((t) => el('option', { value: t })))
+    syncBulk(inbox)
   }
   function replaceRow(r: ReportRow) {
     state.rows.set(r.id, r)
@@ -192,6 +203,7 @@ function start() {
     state,
     who: (id) => (!id ? null : id === me ? 'you' : state.admins.get(id) || id),
     pageHref, setFilters, openReport, closeReport, replaceRow,
+    reloadDetail: () => void loadDetail(inbox),
   }
 
   // ---- start ----
@@ -221,6 +233,8 @@ function start() {
     if (state.id !== id) void loadDetail(inbox)
   })
   startTelegram()
+  startBulk(inbox)
+  startKeyboard(inbox, { assignToMe: () => assignToMe(inbox), startResolve: () => startResolve(inbox) })
   void reloadList()
   void loadDetail(inbox)
 }

@@ -13,7 +13,7 @@ export type PerformanceResponse = Awaited<ReturnType<typeof performance>>
  * The read is audited as the timeline's are: one activity.read per admin and view+filters per 60 s, decided in the
  * store so it holds across workers, with the filters in its params.
  */
-async function noteRead(ctx: RouteContext<unknown, Record<string, unknown>, unknown>, view: string) {
+async function noteRead(ctx: Pick<RouteContext<unknown, object, unknown>, 'svc' | 'actor' | 'req' | 'query'>, view: string) {
   const filters = Object.fromEntries(Object.entries(ctx.query).filter(([, v]) => v !== undefined))
   await recordActivityRead(ctx.svc, ctx.actor, {
     what: `${view}:${JSON.stringify(Object.entries(filters).sort())}`, params: { view, filters },
@@ -33,7 +33,7 @@ export const insightRoutes = [
     query: usageQuerySchema,
     handler: async (ctx) => {
       const out = await usage(ctx.svc, ctx.query, ctx.svc.clock.now())
-      await noteRead(ctx as never, 'usage')
+      await noteRead(ctx, 'usage')
       return out
     },
   }),
@@ -47,7 +47,7 @@ export const insightRoutes = [
     query: queriesQuerySchema,
     handler: async (ctx) => {
       const out = await queries(ctx.svc, ctx.query, ctx.svc.clock.now())
-      await noteRead(ctx as never, 'queries')
+      await noteRead(ctx, 'queries')
       return out
     },
   }),
@@ -60,7 +60,7 @@ export const insightRoutes = [
     query: performanceQuerySchema,
     handler: async (ctx) => {
       const out = await performance(ctx.svc, ctx.query, ctx.svc.clock.now())
-      await noteRead(ctx as never, 'performance')
+      await noteRead(ctx, 'performance')
       return out
     },
   }),

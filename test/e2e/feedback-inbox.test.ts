@@ -96,6 +96,17 @@ test('a reply reaches the reporter in agnes reports and on Telegram, apart from 
   const after = (await mine(bo.token)).find((x) => x.id === ids.slow2)!
   assert.deepEqual([after.news, after.resolution, after.replies.map((c: { body: string }) => c.body)], [false, null, ['Thanks! Does it happen on every page?']])
   assert.equal((await api('GET', `/api/admin/feedback/${ids.slow2}`)).body.replies.length, 1)
+
+  // And on his dashboard, as text.
+  await api('POST', `/api/admin/feedback/${ids.slow2}/replies`, { body: 'Try <img src=x onerror="alert(1)"> & reload' })
+  const dash = await call(s.url, 'GET', '/', { token: bo.token, headers: { accept: 'text/html' } })
+  const card = dash.text.slice(dash.text.indexOf('id="my-reports"'))
+  assert.match(card, /<b>Reply from admin@example\.com<\/b> <span class="muted mr-when">[^<]+ UTC<\/span><br>Thanks! Does it happen on every page\?<\/p>/)
+  assert.ok(card.includes('Try &lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; reload'), 'a reply is escaped')
+  assert.match(card, /1 with news since you last looked/)
+  // Someone who filed no report gets no card.
+  const carol = await s.addUser(admin.token, 'carol@example.com')
+  assert.ok(!(await call(s.url, 'GET', '/', { token: carol.token, headers: { accept: 'text/html' } })).text.includes('id="my-reports"'))
 })
 
 test('sorts: newest, oldest open, most duplicates; a cursor belongs to its sort', async () => {

@@ -219,9 +219,16 @@ describe('reports to GitHub issues and back', () => {
     assert.match(anaSees.stdout, /GitHub issue: http/)
     // Looking counts: the star is gone the next time.
     assert.doesNotMatch((await cli(['reports'], ana.token)).stdout, /\*/)
+    // Bo sees it on his dashboard, marked New; having looked there, it is no longer news.
+    const dash = await call(s.url, 'GET', '/', { token: bo.token, headers: { accept: 'text/html' } })
+    assert.equal(dash.status, 200)
+    const card = dash.text.slice(dash.text.indexOf('id="my-reports"'))
+    assert.match(card, new RegExp(`<li class="mr-item news" data-id="${ids.second}" data-status="resolved">\\s*<div class="mr-top"><span class="mr-new">New</span><span class="mr-status s-resolved">Resolved</span>`))
+    assert.match(card, /<b>Resolution:<\/b> Resolved: GitHub issue acme\/agnes-feedback#1 was closed\./)
+    assert.match(card, new RegExp(`<b>GitHub issue:</b> <a href="${gh.url}/${gh.repo}/issues/1"`))
     const boSees = await call(s.url, 'GET', '/api/feedback/mine', { token: bo.token })
     const mine = boSees.body.rows.find((x: { id: string }) => x.id === ids.second)
-    assert.deepEqual([mine.status, mine.news, mine.github_issue.number], ['resolved', true, 1])
+    assert.deepEqual([mine.status, mine.news, mine.github_issue.number], ['resolved', false, 1])
     assert.match(mine.resolution, /GitHub issue acme\/agnes-feedback#1 was closed/)
 
     // Ana linked a chat: the bot tells her.

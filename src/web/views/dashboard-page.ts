@@ -1,4 +1,4 @@
-import { html } from './html.ts'
+import { html, type Raw } from './html.ts'
 import { layout, ADMIN_MENU } from './layout.ts'
 import { staticUrl } from '../routes/static.ts'
 import type { Actor } from '../../services.ts'
@@ -17,10 +17,11 @@ const EXPIRY_CHOICES: Array<[string, string]> = [['30', '30 days'], ['90', '90 d
  * (the secret shown once, with the `agnes login` line to paste) and revoking are done by /static/dashboard.js
  * (src/web/pages/dashboard) through /api/me/tokens.
  */
-export function renderDashboardPage(opts: { actor: Actor; csrf: string | null; serverUrl: string }): string {
+export function renderDashboardPage(opts: { actor: Actor; csrf: string | null; serverUrl: string; reports?: Raw }): string {
   const user = opts.actor.user!
   const body = html`<div id="dashboard" class="db">
 <h1>Welcome, ${user.name ?? user.email}</h1>
+${opts.reports ?? ''}
 ${user.is_admin
   ? html`<div class="card"><h2 class="db-h2">Admin</h2><ul class="db-admin">${ADMIN_MENU.slice(1).map((m) => html`<li><a href="${m.href}">${m.label}</a> <span class="muted">${DESCRIPTIONS[m.href] ?? ''}</span></li>`)}</ul></div>`
   : ''}

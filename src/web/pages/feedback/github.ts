@@ -7,6 +7,8 @@ import type { GithubDone, GithubPreview, ReportDetail, ReportRow } from '../api.
 import { API, type Inbox } from './inbox.ts'
 
 const url = (id: string) => `${API}/${encodeURIComponent(id)}/github`
+/** A link only to a web address (what GitHub answers), never a javascript: one. */
+const httpUrl = (u: string | null | undefined) => (u && /^https?:\/\//i.test(u) ? u : '#')
 
 /** The section, filled in for the report's state. */
 export function githubSection(inbox: Inbox, d: ReportDetail): HTMLElement {
@@ -21,7 +23,7 @@ function renderGithub(inbox: Inbox, box: HTMLElement, d: ReportDetail) {
   if (issue) {
     const state = d.github_issue_state?.state ?? 'open'
     box.replaceChildren(head, el('p', { class: 'fb-gh-linked', id: 'fb-gh-linked' },
-      'Issue ', el('a', { href: issue.url ?? '#', target: '_blank', rel: 'noopener', id: 'fb-gh-link' }, `${issue.repo}#${issue.number}`), ' ',
+      'Issue ', el('a', { href: httpUrl(issue.url), target: '_blank', rel: 'noopener', id: 'fb-gh-link' }, `${issue.repo}#${issue.number}`), ' ',
       el('span', { class: `fb-gh-state st-${state}`, id: 'fb-gh-state' }, state === 'closed' ? `closed${d.github_issue_state?.state_reason === 'not_planned' ? ' as not planned' : ''}` : 'open'),
       issue.linked_at ? [el('span', { class: 'muted' }, ' · linked '), timeEl(issue.linked_at, { coarse: true })] : null),
     el('p', { class: 'muted fb-gh-help' }, 'Closing the issue on GitHub resolves this report and tells its reporter; reopening it reopens the report.'))
@@ -85,7 +87,7 @@ function renderPreview(inbox: Inbox, box: HTMLElement, d: ReportDetail, p: Githu
     : p.lookup_error
       ? `Could not look for an issue with this problem's fingerprint (${p.lookup_error}); sending will fail the same way until GitHub answers.`
       : comment
-        ? [`Issue `, el('a', { href: p.existing!.url, target: '_blank', rel: 'noopener' }, `#${p.existing!.number}`), ` (${p.existing!.state}) already carries this problem's fingerprint: sending adds this comment instead of a new issue${p.existing!.state === 'closed' ? (p.would_reopen ? ' and reopens it' : '; the issue stays closed') : ''}.`]
+        ? [`Issue `, el('a', { href: httpUrl(p.existing!.url), target: '_blank', rel: 'noopener' }, `#${p.existing!.number}`), ` (${p.existing!.state}) already carries this problem's fingerprint: sending adds this comment instead of a new issue${p.existing!.state === 'closed' ? (p.would_reopen ? ' and reopens it' : '; the issue stays closed') : ''}.`]
         : `Sending opens this issue in ${p.repo}.`
   const redactions = Object.entries(p.redactions ?? {})
   panel.replaceChildren(
@@ -104,7 +106,7 @@ function renderPreview(inbox: Inbox, box: HTMLElement, d: ReportDetail, p: Githu
       : 'Redacted like the report preview: nothing in it looks like a secret.'),
     el('div', { class: 'fb-gh-buttons' },
       !p.configured
-        ? p.new_issue_url ? el('a', { class: 'fb-button', id: 'fb-gh-open', href: p.new_issue_url, target: '_blank', rel: 'noopener' }, 'Open a pre-filled issue on GitHub') : null
+        ? p.new_issue_url ? el('a', { class: 'fb-button', id: 'fb-gh-open', href: httpUrl(p.new_issue_url), target: '_blank', rel: 'noopener' }, 'Open a pre-filled issue on GitHub') : null
         : el('button', { type: 'button', id: 'fb-gh-confirm', disabled: Boolean(p.lookup_error), onclick: () => void confirmSend(inbox, d, opts) }, comment ? 'Add the comment' : 'Create the issue'),
       el('button', { type: 'button', class: 'fb-secondary', id: 'fb-gh-cancel', onclick: () => { panel.hidden = true; panel.replaceChildren() } }, 'Cancel')))
   panel.hidden = false

@@ -72,6 +72,8 @@ test('an unknown id in the path is a 404 on every endpoint that takes one', asyn
       'PATCH /api/admin/users/:id': { name: 'X' },
       'POST /api/admin/groups/:id/members': { user_id: admin.userId },
       'PATCH /api/admin/groups/:id': { name: 'renamed' },
+      'POST /api/admin/feedback/:id/notes': { body: 'a note' },
+      'POST /api/admin/feedback/:id/replies': { body: 'a reply' },
     }
     const key = `${spec.method} ${spec.url}`
     if (spec.method === 'PUT') continue // PUT creates what is missing

@@ -103,7 +103,8 @@ export function issueContent(src: IssueSource): IssueContent {
   const footer = [
     '---',
     `Filed through Agnes by ${src.reporter} on ${r.created_at.slice(0, 10)}: ${src.link}`,
-    `Fingerprint \`${r.fingerprint.slice(0, 12)}\`${src.duplicates ? `; ${src.duplicates} other report(s) share it` : ''}.`,
+    // In full and visible too: GitHub's search finds it in the text even if it skips the hidden marker.
+    `Fingerprint \`${r.fingerprint}\`${src.duplicates ? `; ${src.duplicates} other report(s) share it` : ''}.`,
     fingerprintMarker(r.fingerprint),
     reportMarker(r.id),
   ].join('\n')

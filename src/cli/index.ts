@@ -19,7 +19,9 @@ import { formatChange, formatRollback, listChanges, rollback } from './commands/
 import { progressBar, sessionsPush } from './commands/sessions-push.ts'
 import { buildReportBundle, confirm, formatPreview, sendReport } from './commands/report.ts'
 import { MY_REPORT_COLUMNS, myReportNews, myReportRows, myReports } from './commands/reports.ts'
-import { feedbackGithub, feedbackGithubText, feedbackTableRows, listFeedback, showFeedback, updateFeedback } from './commands/admin-feedback.ts'
+import {
+  conversationLines, feedbackGithub, feedbackGithubText, feedbackTableRows, listFeedback, showFeedback, updateFeedback,
+} from './commands/admin-feedback.ts'
 import { adminCosts, COST_GROUPS, COST_TABLE_COLUMNS, costsCsv, costsFootnote, costTableRows } from './commands/admin-costs.ts'
 import {
   adminPerformance, adminQueries, adminUsage, PERFORMANCE_COLUMNS, performanceReport, QUERY_COLUMNS, QUERY_SORTS, queryTableRows, USAGE_COLUMNS, usageReport,
@@ -385,6 +387,7 @@ export function buildProgram(): Command {
       w(`fingerprint ${r.fingerprint}${r.duplicate_of ? `, duplicate of ${r.duplicate_of}` : ''}; ${r.duplicate_count} other report(s) share it`)
       if (r.tags.length) w(`tags: ${r.tags.join(', ')}`)
       if (r.resolution) w(`resolution: ${r.resolution}`)
+      for (const l of conversationLines(r)) w(l)
       w('')
       w(r.message)
       w('')

@@ -76,6 +76,8 @@ test('internal notes: admins add and read them, audited; the reporter never sees
   const seen = (await mine(ana.token)).find((r) => r.id === ids.slow1)!
   assert.deepEqual([seen.replies, seen.news], [[], false], 'a note is not news for the reporter')
   assert.ok(!JSON.stringify(await mine(ana.token)).includes('events table scan'))
+  const shown = await runCli(['admin', 'feedback', 'show', ids.slow1], { AGNES_URL: s.url, AGNES_TOKEN: admin.token })
+  assert.match(shown.stdout, /^note from admin@example\.com \(.+\): Probably the events table scan\. token \[REDACTED:agnes_token\]$/m)
   const refused = await api('POST', `/api/admin/feedback/${ids.slow1}/notes`, { body: 'me too' }, ana.token)
   assert.equal(refused.status, 403)
   assert.equal((await api('POST', '/api/admin/feedback/no-such-report/notes', { body: 'x' })).status, 404)

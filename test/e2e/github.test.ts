@@ -160,6 +160,9 @@ describe('reports to GitHub issues and back', () => {
     assert.equal(audit.length, 1)
     assert.deepEqual([audit[0].result, audit[0].params?.action, audit[0].params?.issue_number, audit[0].params_before?.github_issue_number], ['success', 'created', 1, null])
 
+    const shown = await cli(['admin', 'feedback', 'show', ids.first], admin.token)
+    assert.match(shown.stdout, new RegExp(`^GitHub issue: ${gh.repo}#1 \\(open\\) ${gh.url}/${gh.repo}/issues/1$`, 'm'))
+
     // Sending again changes nothing on GitHub.
     const again = await send(ids.first)
     assert.deepEqual([again.status, again.body.action, again.body.issue.number], [200, 'already_linked', 1])

@@ -51,11 +51,35 @@ export async function listFeedback(client: ApiClient, opts: FeedbackListOptions 
   return { rows, next_cursor: cursor }
 }
 
-/** One report in full, with its excerpt, findings and audit events. */
+/** A note or a reply as the report shows it. */
+export interface FeedbackComment {
+  id: string
+  author_email: string | null
+  body: string
+  created_at: string
+}
+
+/** One report in full, with its excerpt, findings, audit events, notes, replies and GitHub issue. */
 export async function showFeedback(client: ApiClient, id: string) {
-  return client.request<FeedbackRow & { session_excerpt: string | null; findings: Array<Record<string, unknown>>; events: Array<Record<string, unknown>> }>(
-    'GET', `/api/admin/feedback/${encodeURIComponent(id)}`,
-  )
+  return client.request<FeedbackRow & {
+    session_excerpt: string | null
+    findings: Array<Record<string, unknown>>
+    events: Array<Record<string, unknown>>
+    notes: FeedbackComment[]
+    replies: FeedbackComment[]
+    github_issue: { repo: string; number: number; url: string | null } | null
+    github_issue_state: { state: string; state_reason: string | null } | null
+  }>('GET', `/api/admin/feedback/${encodeURIComponent(id)}`)
+}
+
+/** The lines `agnes admin feedback show` prints about the report's GitHub issue, replies and notes. */
+export function conversationLines(r: Awaited<ReturnType<typeof showFeedback>>): string[] {
+  const out: string[] = []
+  if (r.github_issue) out.push(`GitHub issue: ${r.github_issue.repo}#${r.github_issue.number} (${r.github_issue_state?.state ?? 'open'}) ${r.github_issue.url ?? ''}`.trimEnd())
+  const at = (c: FeedbackComment) => c.created_at.slice(0, 16).replace('T', ' ')
+  for (const c of r.replies) out.push(`reply from ${c.author_email ?? 'a removed user'} (${at(c)}): ${c.body}`)
+  for (const c of r.notes) out.push(`note from ${c.author_email ?? 'a removed user'} (${at(c)}): ${c.body}`)
+  return out
 }
 
 export interface FeedbackUpdateOptions {

@@ -332,6 +332,16 @@ describe('reports to GitHub issues and back', () => {
     assert.deepEqual(reopen.output.reopened, [2])
     for (const id of [r2.id, dup.id]) assert.equal((await s.svc.store.feedback.byId(id))!.status, 'open')
 
+    // Closed on GitHub, and before any poll or delivery another report of it is sent: the reports already linked are
+    // resolved then (the close is not lost), the new one stays open on the closed issue.
+    gh.setState(2, 'closed', 'completed')
+    const late = (await report(ana.token, 'The chart export produces an empty file')).id
+    const sentLate = await send(late, {})
+    assert.deepEqual([sentLate.body.action, sentLate.body.issue.state], ['commented', 'closed'])
+    for (const id of [r2.id, dup.id]) assert.equal((await s.svc.store.feedback.byId(id))!.status, 'resolved')
+    assert.equal((await s.svc.store.feedback.byId(late))!.status, 'open')
+    assert.deepEqual((await runJobOnce(s.svc, job)).output.closed, [], 'the poll finds nothing left to do')
+
     gh.setDown(true)
     const failed = await runJobOnce(s.svc, job)
     gh.setDown(false)

@@ -155,8 +155,9 @@ export async function sendToGithub(svc: Services, note: AuditNote, id: string, o
       return { action, issue, reopened }
     })
     const issue = { repo: client.repo, number: out.issue.number, url: out.issue.html_url, fingerprint: report.fingerprint, state: out.issue.state, state_reason: out.issue.state_reason ?? null }
-    // Reopened here: the reports its close resolved reopen too, as they would on the webhook's `reopened`.
-    if (out.reopened) await applyGithubIssueState(svc, { ...issue, state: 'open' }, { via: 'agnes', correlationId: ctx.correlationId })
+    // The issue's state as GitHub just told it, acted on before this report joins: closed since the last poll resolves
+    // the reports already linked; reopened here reopens the ones its close resolved, as the webhook's `reopened` would.
+    await applyGithubIssueState(svc, issue, { via: 'agnes', correlationId: ctx.correlationId })
     await svc.store.feedback.linkGithubIssue(report.id, issue, svc.clock.now().toISOString())
     note.params = { ...note.params, action: out.action, issue_number: issue.number, issue_url: issue.url, reopened: out.reopened }
     const after = (await svc.store.feedback.byId(report.id))!

@@ -6,12 +6,35 @@ import type { Actor } from '../../services.ts'
 const RESULT_CLASSES = ['success', 'error', 'denied', 'other']
 const CLIENT_KINDS = ['web', 'cli', 'api', 'agent', 'scheduler', 'system']
 
+/** What the empty sync grid needs to say how to register a table. */
+export interface RegisterTablesHelp {
+  /** The tables registry page, when the server has one. */
+  page: string | null
+  /** This server as its callers reach it, for the curl line. */
+  serverUrl: string
+  /** AGNES_SOURCE_DIRS: the folders a table's file may be read from. */
+  sourceDirs: string[]
+}
+
+/** The empty sync grid's way forward: the registry page when there is one, else the API and the command line. */
+function registerTablesHelp(h: RegisterTablesHelp) {
+  if (h.page) return html`<div class="ac-register" data-way="page"><p><strong>No tables are registered.</strong> <a href="${h.page}" id="ac-register-page">Register one on the Tables page</a>; its syncs show here.</p></div>`
+  const dir = h.sourceDirs[0] ?? '/path/to/sources'
+  const body = JSON.stringify({ id: 'orders', source: { kind: 'file', path: `${dir.replace(/\/+$/, '')}/orders.csv` }, sync_interval_minutes: 60 })
+  return html`<div class="ac-register" data-way="api">
+<p><strong>No tables are registered.</strong> A table is a file (CSV, Parquet, JSON or NDJSON) in a source folder, or SQL over other tables; an admin registers it, then it syncs on its interval and shows here.</p>
+<p>With the API, <code>POST /api/admin/tables</code> (described at <a href="/api/docs">/api/docs</a>), from any shell with an admin token:</p>
+<pre class="ac-register-cmd" id="ac-register-curl">curl -X POST ${h.serverUrl}/api/admin/tables -H "Authorization: Bearer $AGNES_TOKEN" -H 'Content-Type: application/json' -d '${body}'</pre>
+<p>From the command line, sync it at once and check the result: <code>agnes sync orders</code> (the CLI has no command that registers tables yet). Source folders (<code>AGNES_SOURCE_DIRS</code>): ${h.sourceDirs.map((d, i) => html`${i ? ', ' : ''}<code>${d}</code>`)}.</p>
+</div>`
+}
+
 /**
  * The Activity Center shell. Everything with data in it is filled in by /static/activity.js (bundled from
  * src/web/pages/activity) from the /api/admin/activity/* endpoints; the filter controls read their state from the URL
  * there too. Times are UTC on the whole page.
  */
-export function renderActivityPage(opts: { actor: Actor; csrf: string | null }): string {
+export function renderActivityPage(opts: { actor: Actor; csrf: string | null; registerTables: RegisterTablesHelp }): string {
   const body = html`<div id="activity" class="ac">
 <div class="ac-head"><h1>Activity</h1>
 <nav class="ac-tabs" role="tablist">
@@ -56,7 +79,6 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 <p class="ac-view-error" id="ac-view-error" role="alert" hidden></p>
 </section>
 
-
 <div class="ac-kpis" id="ac-kpis" aria-label="Figures for the current filter, with their change against the previous period of the same length"></div>
 
 <section class="card ac-chart-card" aria-label="Events over time">
@@ -87,6 +109,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null }):
 <thead><tr><th>Table</th><th>Status</th><th>Last run</th><th title="The latest runs, newest last: hover a mark for its time and error">Recent runs</th><th class="num">Rows</th><th class="num">Duration</th><th class="num">Runs 24h</th><th class="num">Failures 24h</th><th>Next expected</th><th>Error</th></tr></thead>
 <tbody id="ac-sync-rows"><tr class="ac-empty"><td colspan="10">Loading tables…</td></tr></tbody>
 </table></div></div>
+<template id="ac-sync-empty">${registerTablesHelp(opts.registerTables)}</template>
 </section>
 
 <aside class="ac-drawer" id="ac-drawer" aria-label="Event details" hidden>

@@ -51,12 +51,18 @@ function syncRow(page: ActivityPage, t: SyncTable): HTMLElement {
     el('td', { class: 'c-error', title: t.error || '', 'data-label': t.error ? 'Error' : null }, t.error || ''))
 }
 
+/** How to register a table, rendered by the server into the page (views/activity-page.ts): the registry page, or the API and CLI. */
+function registerHelp(): Node {
+  const t = document.getElementById('ac-sync-empty')
+  return t instanceof HTMLTemplateElement ? t.content.cloneNode(true) : document.createTextNode('No tables are registered.')
+}
+
 export async function loadSync(page: ActivityPage): Promise<void> {
   try {
     const s = await getJson<SyncGrid>(`${API}/sync`)
     const tables = s.tables ?? []
     const tbody = byId('ac-sync-rows')
-    if (!tables.length) tbody.replaceChildren(el('tr', { class: 'ac-empty' }, el('td', { colspan: '10' }, 'No tables are registered.')))
+    if (!tables.length) tbody.replaceChildren(el('tr', { class: 'ac-empty ac-empty-help' }, el('td', { colspan: '10' }, registerHelp())))
     else tbody.replaceChildren(...tables.map((t) => syncRow(page, t)))
     const failing = tables.filter((t) => t.status === 'error').length
     const overdue = tables.filter((t) => t.overdue).length

@@ -2,7 +2,7 @@
 // the audit events of the request that filed it, and the session excerpt replayed.
 import { ApiError, byId, el, errorMessage, fmtInt, getJson, input, plural, sendJson, type Child } from '../dom.ts'
 import { fmtAbsolute, timeEl } from '../time.ts'
-import type { ReportAfterPatch, ReportDetail } from '../api.ts'
+import type { ReportAfterPatch, ReportDetail, SessionList } from '../api.ts'
 import { appendEvents, newReplayState, textBlock, type ReplayEvent } from '../transcript/replay.ts'
 import { ACTIVE, API, STATUS_LABEL, type Inbox } from './inbox.ts'
 import { githubSection } from './github.ts'
@@ -23,6 +23,57 @@ function sessionHref(file: string, findingId?: number) {
   const [user, ...rest] = String(file).split('/')
   return `/admin/sessions/${encodeURIComponent(user)}/${encodeURIComponent(rest.join('/'))}${findingId !== undefined ? `#finding-${findingId}` : ''}`
 }
+/**
+ * Whether each named transcript is stored (true), was never uploaded (false) or could not be told (null); absent while
+ * the check runs. Checked again each time a report is opened.
+ */
+const uploaded = new Map<string, boolean | null>()
+/** How many pages of a person's transcripts are looked through (500 each) before giving up on telling. */
+const UPLOAD_CHECK_PAGES = 10
+
+/** Looks for the transcript among its owner's stored ones (GET /api/admin/sessions?username=…). */
+async function isUploaded(file: string): Promise<boolean | null> {
+  const [user] = file.split('/')
+  let cursor: string | null = null
+  for (let i = 0; i < UPLOAD_CHECK_PAGES; i++) {
+    const page: SessionList = await getJson<SessionList>(`/api/admin/sessions?username=${encodeURIComponent(user)}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`)
+    if (page.rows.some((r) => r.session_file === file)) return true
+    if (!page.next_cursor) return false
+    cursor = page.next_cursor
+  }
+  return null
+}
+
+async function checkUpload(inbox: Inbox, file: string): Promise<void> {
+  const gen = inbox.state.detailGen
+  let found: boolean | null
+  try {
+    found = await isUploaded(file)
+  } catch {
+    found = null
+  }
+  uploaded.set(file, found)
+  if (gen !== inbox.state.detailGen) return
+  renderState(inbox)
+  const none = document.getElementById('fb-d-findings-none')
+  if (found === false && none) none.textContent = `No findings: ${file} was never uploaded (agnes sessions push), so there is nothing to scan.`
+}
+
+/** The report's Session fact: a link to the replay only when the transcript is stored. */
+function sessionFact(file: string | null | undefined): Child {
+  if (!file) return el('span', { class: 'muted' }, 'none named')
+  const state = uploaded.has(file) ? uploaded.get(file) : undefined
+  if (state === false) {
+    return el('span', { class: 'fb-session-missing', id: 'fb-d-session', 'data-uploaded': 'false' },
+      el('code', null, file), ' ', el('span', { class: 'fb-not-uploaded', title: 'The reporter named this transcript, but it was never pushed with agnes sessions push' }, 'not uploaded'))
+  }
+  if (state === undefined) return el('span', { id: 'fb-d-session', 'data-uploaded': 'checking' }, el('code', null, file), ' ', el('span', { class: 'muted' }, 'checking…'))
+  return el('a', {
+    href: sessionHref(file), class: 'mono', id: 'fb-d-session', 'data-uploaded': state ? 'true' : 'unknown',
+    title: state ? 'Open the stored transcript' : 'The stored transcript (when pushed with agnes sessions push)',
+  }, file)
+}
+
 const activityHref = (cid: string, eventId?: number) => `/admin/activity?correlation_id=${encodeURIComponent(cid)}${eventId !== undefined ? `&event=${encodeURIComponent(eventId)}` : ''}`
 
 /** Loads and shows the report in the URL (state.id), or hides the panel when none is open. */
@@ -114,7 +165,9 @@ function renderDetail(inbox: Inbox, d: ReportDetail) {
       if (ok) input('fb-tag-input').value = ''
     })
   })
+  if (d.session_file) uploaded.delete(d.session_file)
   renderState(inbox)
+  if (d.session_file) void checkUpload(inbox, d.session_file)
 }
 
 /** The parts that change with a PATCH: the status, the actions, the facts and the tags. */
@@ -162,9 +215,7 @@ function renderState(inbox: Inbox) {
     }, shortId(of)), 'duplicate_of')
   }
   add('Fingerprint', el('code', { title: d.fingerprint }, `${String(d.fingerprint).slice(0, 12)}…`), 'fingerprint')
-  add('Session', d.session_file
-    ? el('a', { href: sessionHref(d.session_file), class: 'mono', title: 'The stored transcript (when pushed with agnes sessions push)' }, d.session_file)
-    : el('span', { class: 'muted' }, 'none named'), 'session')
+  add('Session', sessionFact(d.session_file), 'session')
   add('Request', d.correlation_id
     ? el('a', { href: activityHref(d.correlation_id), class: 'mono', title: 'Every audit event of the request that filed this report' }, d.correlation_id)
     : el('span', { class: 'muted' }, 'unknown'), 'correlation')

@@ -47,7 +47,7 @@ export async function loadQuality(box: HTMLElement): Promise<void> {
       el('td', { class: 'num c-precision', 'data-label': 'Precision', title: 'confirmed / (confirmed + dismissed)' }, pct(r.precision)),
       anyJudged ? el('td', { class: 'c-judge', 'data-label': 'LLM judge' }, judge ?? '') : null)
   box.replaceChildren(
-    el('div', { class: 'sx-table-wrap' }, el('table', { class: 'sx-table sx-quality-table', id: 'sx-quality-table' },
+    el('div', { class: 'sx-table-wrap' }, el('table', { class: 'sx-table sx-quality-table cards', id: 'sx-quality-table' },
       el('thead', null, el('tr', null, ['Type', 'Findings', 'Confirmed', 'Dismissed', 'Not reviewed', 'Precision', ...(anyJudged ? ['LLM judge'] : [])]
         .map((h, i) => el('th', { class: i > 0 && i < 6 ? 'num' : null }, h)))),
       el('tbody', null,

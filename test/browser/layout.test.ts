@@ -1,6 +1,7 @@
 // Every page at a laptop's 1440×900 and a phone's 390×844 in a real, headless Chromium: nothing scrolls sideways (the
-// page, or a table behind its own scroll bar), the navigation stays on screen, the phone's first screen is not all
-// health cards, times follow the one convention, and /favicon.ico is served. A screenshot of each page at each width
+// page, or a table behind its own scroll bar), including the dashboard's tokens (a new one shown), the health strip on
+// every admin page, the saved views and a pulse card's explanation; the navigation stays on screen, the phone's first
+// screen is not all health cards, times follow the one convention, and /favicon.ico is served. A screenshot of each page at each width
 // is saved under test-output/screenshots/layout-*.png.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -68,6 +69,11 @@ before(async () => {
   })
   assert.equal(report.status, 201, report.text)
   reportId = report.body.id
+  // A saved view with a long name beside the filter bar, and one another admin shared.
+  const view = (token: string, body: unknown) => call(s.url, 'POST', '/api/admin/activity/views', { token, body })
+  assert.equal((await view(admin.token, { name: 'Failed table syncs of the customer lifetime value tables, by region', filters: { action_in: 'sync.run', result_class: 'error' } })).status, 201)
+  const other = await s.addUser(admin.token, 'second.admin.with.a.long.address@example.com', { is_admin: true })
+  assert.equal((await view(other.token, { name: 'Errors', filters: { result_class: 'error' }, shared: true })).status, 201)
 
   browser = await launchBrowser()
   const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
@@ -85,7 +91,7 @@ after(async () => {
 async function sidewaysOverflow(p: Page) {
   return p.evaluate(() => {
     const doc = document.documentElement
-    const boxes = [...document.querySelectorAll<HTMLElement>('.ac-table-wrap, .sx-table-wrap, .ac-chart, .card, header.top, main')]
+    const boxes = [...document.querySelectorAll<HTMLElement>('.ac-table-wrap, .sx-table-wrap, .db-table-wrap, .ac-chart, .card, .hs, .ac-explain, header.top, main')]
       .filter((b) => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
       .map((b) => `${b.tagName.toLowerCase()}${b.id ? `#${b.id}` : ''}.${[...b.classList].join('.')} ${b.scrollWidth}>${b.clientWidth}`)
     // Elements that stick out past the right edge of the window (a page that clips them would hide the overflow).
@@ -112,7 +118,16 @@ interface PageCase {
 
 const PAGES: PageCase[] = [
   { name: 'login', path: () => '/login', ready: (p) => p.waitForSelector('#email'), signedOut: true },
-  { name: 'dashboard', path: () => '/', ready: (p) => p.waitForSelector('main h1') },
+  { name: 'dashboard', path: () => '/', ready: (p) => p.waitForSelector('#db-tokens[data-ready="true"]') },
+  {
+    name: 'dashboard-new-token', path: () => '/',
+    ready: async (p) => {
+      await p.waitForSelector('#db-tokens[data-ready="true"]')
+      await p.fill('#db-token-name', 'a laptop with a rather long name that should wrap on a phone')
+      await p.click('#db-token-create')
+      await p.waitForSelector('#db-token-new:not([hidden])')
+    },
+  },
   {
     name: 'activity-timeline', path: () => '/admin/activity',
     ready: (p) => p.waitForFunction(() => document.querySelectorAll('#ac-rows tr.ac-row').length > 5 && document.querySelector('#ac-chart')?.getAttribute('data-ready') === 'true' && document.querySelectorAll('#ac-kpis .ac-kpi').length === 5 && document.querySelectorAll('#ac-fields .ac-field').length > 0),
@@ -120,6 +135,15 @@ const PAGES: PageCase[] = [
   {
     name: 'activity-errors', path: () => '/admin/activity?result_class=error',
     ready: (p) => p.waitForFunction(() => document.querySelectorAll('#ac-rows tr.ac-row').length >= 1 && document.querySelector('#ac-chart')?.getAttribute('data-ready') === 'true'),
+  },
+  {
+    name: 'activity-views-explained', path: () => '/admin/activity?action_in=sync.run&result_class=error',
+    ready: async (p) => {
+      await p.waitForSelector('#ac-view-list li.ac-view.on')
+      await p.waitForSelector('#ac-fields[data-ready="true"]')
+      await p.click('#pulse-diagnose_warnings')
+      await p.waitForSelector('#ac-pulse-explain:not([hidden]) .ac-explain-row')
+    },
   },
   { name: 'activity-sync', path: () => '/admin/activity?tab=sync', ready: (p) => p.waitForSelector('#ac-sync-rows tr[data-table] .ac-run') },
   {
@@ -165,6 +189,21 @@ for (const size of WIDTHS) {
     }
   })
 }
+
+test('the health strip tops every admin page and no other', async () => {
+  await page.setViewportSize({ width: 1440, height: 900 })
+  for (const c of PAGES.filter((x) => !x.signedOut)) {
+    await page.goto(c.path())
+    const admin = new URL(c.path(), s.url).pathname.startsWith('/admin/')
+    if (!admin) {
+      assert.equal(await page.$('#hs'), null, `${c.name}: no strip`)
+      continue
+    }
+    await page.waitForFunction(() => ['green', 'yellow', 'red'].includes(document.getElementById('hs')?.getAttribute('data-status') ?? ''))
+    assert.equal(await page.evaluate(() => document.querySelector('main')?.firstElementChild?.id), 'hs', `${c.name}: the strip comes first`)
+    assert.match((await page.getAttribute('#hs-link', 'href')) ?? '', /^\/admin\/activity#(pulse-[a-z0-9_]+|ac-pulse)$/, c.name)
+  }
+})
 
 test('on a phone the health pulse leaves room on the first screen: only the cards that need attention show until asked', async () => {
   await page.setViewportSize({ width: 390, height: 844 })

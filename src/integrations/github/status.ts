@@ -52,7 +52,9 @@ export function recordGithubError(svc: Pick<Services, 'store' | 'clock' | 'log'>
 }
 
 /** The pulse's input: settings and last outcome. */
-export async function githubHealth(svc: Pick<Services, 'store' | 'clock' | 'config'>): Promise<GithubHealth> {
+export async function githubHealth(svc: Pick<Services, 'store' | 'clock' | 'config'>): Promise<GithubHealth | undefined> {
   const g = svc.config.github
+  // An instance that never set GitHub up has no GitHub card: a grey "off" on every pulse would only be noise.
+  if (!g.token && !g.repo) return undefined
   return { configured: Boolean(g.token && g.repo), repo: g.repo, webhook: Boolean(g.webhookSecret), ...(await readGithubStatus(svc)) }
 }

@@ -99,6 +99,11 @@ test('the writer stores rows with params, params_before, resource and correlatio
     assert.deepEqual(row.params_before, { note: 'was [REDACTED:github_token]' })
     assert.equal(row.correlation_id, '[REDACTED:github_token]')
     assertNoPieceOf(githubToken, JSON.stringify(row))
+    // A record named by its generated id is kept as it is: 'token:<uuid>' reads like an assignment to the rules, and
+    // redacting it hid which token was created or revoked.
+    const id = '0b4f3d2a-6c1e-4f7a-9b8d-2e5c7a1f3d9b'
+    await writer.record({ action: 'token.revoke', result: 'success', client_kind: 'api', correlation_id: 'c-token', resource: `token:${id}` })
+    assert.equal((await store.audit.find({ correlationId: 'c-token' }))[0].resource, `token:${id}`)
   } finally {
     await store.close()
     rmSync(dir, { recursive: true, force: true })

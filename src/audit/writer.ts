@@ -22,6 +22,11 @@ export interface AuditEntry {
 }
 
 const MAX_BATCH = 500
+/**
+ * A resource naming a record by its generated id (`token:<uuid>`, `feedback:<uuid>`, `event:42`) holds no secret, but
+ * `token:<uuid>` reads like "token: <value>" to the redaction rules, which hid which token was created or revoked.
+ */
+const RECORD_ID = /^[a-z_]+:(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{1,20})$/
 
 interface Pending {
   row: NewAuditRow
@@ -67,7 +72,7 @@ export class AuditWriter {
       user_id: entry.user_id ?? null,
       user_email: entry.user_email ?? null,
       action: entry.action,
-      resource: entry.resource ? (capParams(entry.resource) as string) : null,
+      resource: entry.resource ? (RECORD_ID.test(entry.resource) ? entry.resource : (capParams(entry.resource) as string)) : null,
       params: entry.params ? (capParams(entry.params) as Record<string, unknown>) : null,
       params_before: entry.params_before ? (capParams(entry.params_before) as Record<string, unknown>) : null,
       result: entry.result,

@@ -74,6 +74,7 @@ test('an unknown id in the path is a 404 on every endpoint that takes one', asyn
       'PATCH /api/admin/groups/:id': { name: 'renamed' },
       'POST /api/admin/feedback/:id/notes': { body: 'a note' },
       'POST /api/admin/feedback/:id/replies': { body: 'a reply' },
+      'POST /api/admin/sessions/findings/:id/verdict': { verdict: 'confirmed' },
     }
     const key = `${spec.method} ${spec.url}`
     if (spec.method === 'PUT') continue // PUT creates what is missing

@@ -63,7 +63,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null; re
 <div class="ac-f"><label for="f-result">Result</label><select id="f-result" name="result_class"><option value="">Any</option>${RESULT_CLASSES.map((c) => html`<option value="${c}">${c}</option>`)}</select></div>
 <div class="ac-f"><label for="f-client">Client</label><select id="f-client" name="client_kind"><option value="">Any</option>${CLIENT_KINDS.map((c) => html`<option value="${c}">${c}</option>`)}</select></div>
 <div class="ac-f ac-f-q"><label for="f-q">Search</label><input id="f-q" name="q" type="search" placeholder="text in params, e.g. orders" title="Finds events whose params contain this text (case and spaces ignored)" maxlength="200"></div>
-<div class="ac-f ac-f-check"><label><input id="f-self" name="include_self_reads" type="checkbox"> Include my Activity reads</label></div>
+<div class="ac-f ac-f-check"><label><input id="f-self" name="include_self_reads" type="checkbox"> Include my own reads</label></div>
 <div class="ac-f ac-f-actions"><button type="button" class="ac-secondary" id="ac-clear">Clear filters</button></div>
 <div class="ac-extra" id="ac-extra" hidden></div>
 </form>

@@ -1,4 +1,5 @@
 import { test } from 'node:test'
+import { systemClock } from '../../src/clock.ts'
 import assert from 'node:assert/strict'
 import { openStore, type Store } from '../../src/store/index.ts'
 import type { Actor, AuditNote } from '../../src/services.ts'
@@ -13,7 +14,7 @@ import { describeStores, testEnginesAgree } from '../support/stores.ts'
  * written here as the route's audit hook would write them. Groups, settings and templates need nothing but the
  * store, so these services have no analytics or config.
  */
-const servicesOver = (store: Store): RollbackServices => ({ store, config: undefined as never, analytics: undefined as never })
+const servicesOver = (store: Store): RollbackServices => ({ store, config: undefined as never, analytics: undefined as never, clock: systemClock })
 
 const actorFor = (user: { id: string; email: string; is_admin: boolean }): Actor => ({
   user: { ...user, username: user.email.split('@')[0], name: null }, via: 'token', clientKind: 'api',

@@ -43,7 +43,7 @@ function currentBootstrapToken(config: Config): string | null {
 
 /** Creates the first admin with the bootstrap secret. Refused once any admin exists. */
 export async function bootstrapAdmin(
-  svc: Pick<Services, 'store' | 'config'>,
+  svc: Pick<Services, 'store' | 'config' | 'clock'>,
   note: AuditNote,
   input: { token: string; email: string; name?: string | null; password?: string | null },
 ): Promise<{ user: PublicUser; token: string }> {

@@ -34,7 +34,7 @@ export function tokenState(t: TokenRecord) {
 
 /** Issues a token for a user. The secret is returned once; only its hash is kept. */
 export async function createToken(
-  svc: Pick<Services, 'store'>,
+  svc: Pick<Services, 'store' | 'clock'>,
   note: AuditNote,
   userId: string,
   opts: { name?: string | null; expiresInDays?: number | null },
@@ -42,7 +42,7 @@ export async function createToken(
   const user = await svc.store.users.byId(userId)
   if (!user) throw notFound('user')
   const token = newPersonalToken()
-  const now = new Date()
+  const now = svc.clock.now()
   const rec: TokenRecord = {
     id: randomUUID(),
     user_id: userId,
@@ -64,7 +64,7 @@ export async function createToken(
  * Revokes a token. Refused (409 lockout) for the token the request itself is signed with: the caller would be cut
  * off mid-request, and an admin could lock themselves out; revoke it from another token or the web page.
  */
-export async function revokeToken(svc: Pick<Services, 'store'>, note: AuditNote, actor: Actor, id: string): Promise<PublicToken> {
+export async function revokeToken(svc: Pick<Services, 'store' | 'clock'>, note: AuditNote, actor: Actor, id: string): Promise<PublicToken> {
   const t = await svc.store.tokens.byId(id)
   note.resource = `token:${id}`
   if (!t) throw notFound('token')
@@ -72,7 +72,7 @@ export async function revokeToken(svc: Pick<Services, 'store'>, note: AuditNote,
   if (actor.via === 'token' && actor.tokenId === id) {
     throw lockout('this request is signed with that token, so revoking it would lock you out: revoke it from another token or the web page', 'id')
   }
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   if (!t.revoked_at) await svc.store.tokens.revoke(id, now)
   const after = { ...t, revoked_at: t.revoked_at ?? now }
   await noteChange(svc, note, tokenState(t), tokenState(after))

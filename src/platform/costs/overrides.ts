@@ -5,7 +5,7 @@ import { PRICE_TABLE } from './price-table.ts'
 import { canonicalModel, effectivePrices, OVERRIDE_KEY_PREFIX, type PriceOverride } from './prices.ts'
 import { BUDGET_SETTING, budgetOf } from './budget.ts'
 
-type Svc = Pick<Services, 'store'>
+type Svc = Pick<Services, 'store' | 'clock'>
 
 /** The price table in force: the repository's table, the admin's overrides and the monthly budget. */
 export async function priceList(svc: Svc) {

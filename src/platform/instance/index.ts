@@ -25,7 +25,7 @@ export const instanceSettingsSchema = z
 
 export type InstanceSettings = z.infer<typeof instanceSettingsSchema>
 
-type Svc = Pick<Services, 'store'>
+type Svc = Pick<Services, 'store' | 'clock'>
 
 export const getInstanceConfig = (svc: Svc) => svc.store.instance.getConfig()
 
@@ -39,7 +39,7 @@ export async function updateInstanceConfig(svc: Svc, note: AuditNote, actor: Act
   note.resource = 'instance_config'
   note.params_before = before
   note.params = { ...values }
-  await svc.store.instance.setConfig(values, actor.user?.id ?? null, new Date().toISOString())
+  await svc.store.instance.setConfig(values, actor.user?.id ?? null, svc.clock.now().toISOString())
   const after = await svc.store.instance.getConfig()
   await noteChange(svc, note, before, configState(after, keys), { keep: true })
   return after
@@ -61,7 +61,7 @@ export async function setTemplate(svc: Svc, note: AuditNote, actor: Actor, name:
   const before = await svc.store.instance.template(name)
   note.params_before = before ? templateState(before) : null
   note.params = { name, bytes: Buffer.byteLength(content) }
-  await svc.store.instance.setTemplate(name, content, actor.user?.id ?? null, new Date().toISOString())
+  await svc.store.instance.setTemplate(name, content, actor.user?.id ?? null, svc.clock.now().toISOString())
   const after = await getTemplate(svc, name)
   await noteChange(svc, note, before ? templateState(before) : null, templateState(after), { keep: true })
   return after

@@ -4,7 +4,7 @@ import type { GrantRecord, GroupRecord } from '../../store/index.ts'
 import { conflict, notFound } from '../../errors.ts'
 import { noteChange } from '../changes/record.ts'
 
-type Svc = Pick<Services, 'store'>
+type Svc = Pick<Services, 'store' | 'clock'>
 
 /** A group as its audit rows record it: what an update changes. */
 export const groupState = (g: GroupRecord) => ({ id: g.id, name: g.name, description: g.description })
@@ -26,7 +26,7 @@ export const grantState = (g: GrantRecord) => ({ id: g.id, group_id: g.group_id,
 export async function createGroup(svc: Svc, note: AuditNote, input: { name: string; description?: string | null; id?: string }) {
   note.params = { name: input.name, description: input.description ?? null }
   if (await svc.store.groups.byName(input.name)) throw conflict(`a group named ${input.name} already exists`, 'name_taken', 'name')
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   const g = { id: input.id ?? randomUUID(), name: input.name, description: input.description ?? null, created_at: now, updated_at: now }
   await svc.store.groups.insert(g)
   note.resource = `user_group:${g.id}`
@@ -49,7 +49,7 @@ export async function updateGroup(svc: Svc, note: AuditNote, id: string, patch: 
   if (patch.name && patch.name !== before.name && (await svc.store.groups.byName(patch.name))) {
     throw conflict(`a group named ${patch.name} already exists`, 'name_taken', 'name')
   }
-  await svc.store.groups.update(id, patch, new Date().toISOString())
+  await svc.store.groups.update(id, patch, svc.clock.now().toISOString())
   const after = await getGroup(svc, id)
   await noteChange(svc, note, groupState(before), groupState(after), { keep: true })
   return after
@@ -73,7 +73,7 @@ export async function addMember(svc: Svc, note: AuditNote, groupId: string, user
   if (!user) throw notFound('user')
   note.params.user_email = user.email
   if (await svc.store.groups.isMember(groupId, userId)) throw conflict('the user is already a member', 'already_member', 'user_id')
-  await svc.store.groups.addMember(groupId, userId, new Date().toISOString())
+  await svc.store.groups.addMember(groupId, userId, svc.clock.now().toISOString())
   await noteChange(svc, note, null, memberState(groupId, user), { keep: true })
   return { group_id: groupId, user_id: userId }
 }
@@ -97,7 +97,7 @@ export async function addGrant(svc: Svc, note: AuditNote, input: { group_id: str
   if (await svc.store.groups.findGrant(input.group_id, input.resource, input.permission)) {
     throw conflict('this grant already exists', 'grant_exists')
   }
-  const g: GrantRecord = { id: input.id ?? randomUUID(), group_id: input.group_id, resource: input.resource, permission: input.permission, created_at: new Date().toISOString() }
+  const g: GrantRecord = { id: input.id ?? randomUUID(), group_id: input.group_id, resource: input.resource, permission: input.permission, created_at: svc.clock.now().toISOString() }
   await svc.store.groups.insertGrant(g)
   await noteChange(svc, note, null, grantState(g), { keep: true })
   return g

@@ -6,7 +6,7 @@ import { addGrant, addMember, createGroup, deleteGroup, grantState, groupWithCon
 import { registerTable, tableState, unregisterTable, updateTable } from '../tables/index.ts'
 import { configState, deleteTemplate, setTemplate, templateState, updateInstanceConfig } from '../instance/index.ts'
 
-export type RollbackServices = Pick<Services, 'store' | 'config' | 'analytics'>
+export type RollbackServices = Pick<Services, 'store' | 'config' | 'analytics' | 'clock'>
 
 /** Which record an event is about, and the store lease that serialises rollbacks of it across workers. */
 export interface Ref {

@@ -78,7 +78,7 @@ export function presentTable(t: DataTableRecord) {
 export const tableState = (t: DataTableRecord) => ({ id: t.id, source: t.source, sync_interval_minutes: t.sync_interval_minutes, description: t.description })
 
 export async function registerTable(
-  svc: Pick<Services, 'config' | 'store' | 'analytics'>,
+  svc: Pick<Services, 'config' | 'store' | 'analytics' | 'clock'>,
   note: AuditNote,
   actor: Actor,
   input: { id: string; source: SourceInput; sync_interval_minutes?: number | null; description?: string | null },
@@ -88,7 +88,7 @@ export async function registerTable(
   if (await svc.store.tables.byId(input.id)) throw conflict(`a table with id ${input.id} already exists`, 'table_exists', 'id')
   if (await svc.store.scripts.byId(input.id)) throw conflict(`a script already builds a table called ${input.id}`, 'table_exists', 'id')
   const source = await normalizeSource(svc, input.id, input.source)
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   const rec: DataTableRecord = {
     id: input.id, source, sync_interval_minutes: input.sync_interval_minutes ?? null, description: input.description ?? null,
     created_at: now, updated_at: now, created_by: actor.user?.id ?? null,
@@ -99,7 +99,7 @@ export async function registerTable(
 }
 
 export async function updateTable(
-  svc: Pick<Services, 'config' | 'store' | 'analytics'>,
+  svc: Pick<Services, 'config' | 'store' | 'analytics' | 'clock'>,
   note: AuditNote,
   id: string,
   patch: { source?: SourceInput; sync_interval_minutes?: number | null; description?: string | null },
@@ -110,7 +110,7 @@ export async function updateTable(
   note.params_before = tableState(before)
   note.params = { ...patch }
   const source = patch.source ? await normalizeSource(svc, id, patch.source) : undefined
-  await svc.store.tables.update(id, { source, sync_interval_minutes: patch.sync_interval_minutes, description: patch.description }, new Date().toISOString())
+  await svc.store.tables.update(id, { source, sync_interval_minutes: patch.sync_interval_minutes, description: patch.description }, svc.clock.now().toISOString())
   const after = (await svc.store.tables.byId(id))!
   await noteChange(svc, note, tableState(before), tableState(after), { keep: true })
   return presentTable(after)

@@ -67,11 +67,11 @@ export interface NewUser {
   password?: string | null
 }
 
-export async function createUser(svc: Pick<Services, 'store'>, note: AuditNote, input: NewUser): Promise<PublicUser> {
+export async function createUser(svc: Pick<Services, 'store' | 'clock'>, note: AuditNote, input: NewUser): Promise<PublicUser> {
   const email = input.email.trim().toLowerCase()
   note.params = { email, name: input.name ?? null, is_admin: Boolean(input.is_admin), with_password: Boolean(input.password) }
   if (await svc.store.users.byEmail(email)) throw conflict(`a user with e-mail ${email} already exists`, 'email_taken', 'email')
-  const now = new Date().toISOString()
+  const now = svc.clock.now().toISOString()
   const user: UserRecord = {
     id: randomUUID(),
     email,
@@ -99,7 +99,7 @@ export async function listUsers(svc: Pick<Services, 'store'>): Promise<PublicUse
 }
 
 export async function updateUser(
-  svc: Pick<Services, 'store'>,
+  svc: Pick<Services, 'store' | 'clock'>,
   note: AuditNote,
   actor: Actor,
   id: string,
@@ -119,7 +119,7 @@ export async function updateUser(
   }
   const apply = async () => {
     if (demotes) await refuseLastAdmin(svc, `removing the admin rights of ${before.email}`)
-    await svc.store.users.update(id, change, new Date().toISOString())
+    await svc.store.users.update(id, change, svc.clock.now().toISOString())
   }
   await (demotes ? withLease(svc.store, ADMINS_LEASE, apply) : apply())
   const after = (await svc.store.users.byId(id)) ?? before

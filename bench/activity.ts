@@ -16,6 +16,20 @@ import { launchBrowser } from '../test/browser/browser.ts'
  * SQL for speed; never shown on a page), with the mix of actions, users and results a busy instance has.
  */
 async function seedAudit(dbPath: string, rows: number) {
+  await seedAuditRows(dbPath, rows)
+  const db = await openDuckDb(dbPath, 1)
+  // A month of request latency minutes for ten routes, as the request-metrics plugin writes them (one row per
+  // route and minute; counts spread over the buckets), so the Performance view reads a realistic table.
+  await db.run(`
+    INSERT INTO request_metrics
+    SELECT date_trunc('minute', now()) - to_minutes(CAST(m AS BIGINT)), 'GET', '/api/route/' || r, CASE WHEN (m + r) % 97 = 0 THEN '5xx' ELSE '2xx' END,
+           40, 40 * (r + 1) * 3.5, 1, 2, 3, 4, 5, 6, 7, 4, 3, 2, 1, 1, 1, 0, 0
+    FROM range(${30 * 1440}) a(m), range(10) b(r)`)
+  await db.close()
+}
+
+/** The audit rows alone, in columns every schema version has (bench/first-rows.ts seeds an older build with it). */
+export async function seedAuditRows(dbPath: string, rows: number) {
   const db = await openDuckDb(dbPath, 1)
   await db.run(`
     INSERT INTO audit_log (timestamp, user_id, user_email, action, resource, params, params_before, result, duration_ms, client_ip, client_kind, correlation_id)
@@ -33,13 +47,6 @@ async function seedAudit(dbPath: string, rows: number) {
       ['api', 'cli', 'web', 'scheduler', 'agent'][1 + i % 5],
       'bench-' || i
     FROM range(${rows}) t(i)`)
-  // A month of request latency minutes for ten routes, as the request-metrics plugin writes them (one row per
-  // route and minute; counts spread over the buckets), so the Performance view reads a realistic table.
-  await db.run(`
-    INSERT INTO request_metrics
-    SELECT date_trunc('minute', now()) - to_minutes(CAST(m AS BIGINT)), 'GET', '/api/route/' || r, CASE WHEN (m + r) % 97 = 0 THEN '5xx' ELSE '2xx' END,
-           40, 40 * (r + 1) * 3.5, 1, 2, 3, 4, 5, 6, 7, 4, 3, 2, 1, 1, 1, 0, 0
-    FROM range(${30 * 1440}) a(m), range(10) b(r)`)
   await db.close()
 }
 

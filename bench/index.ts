@@ -9,6 +9,7 @@ import { benchTimeline } from './activity.ts'
 import { mixedLoadFigures } from './mixed-load-bench.ts'
 import { benchWorkers } from './workers.ts'
 import { benchQuery } from './query.ts'
+import { benchFirstRows } from './first-rows.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -35,6 +36,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['mixed-load', mixedLoadFigures],
   ['workers-pg', () => benchWorkers()],
   ['query', () => benchQuery()],
+  ['first-rows', () => benchFirstRows()],
 ]
 
 const fmt = (f: Figure) => (f.unit === 'ratio' ? `${f.value.toFixed(3)}` : f.value >= 100 ? f.value.toFixed(0) : f.value.toFixed(2))

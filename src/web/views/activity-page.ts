@@ -35,7 +35,7 @@ function registerTablesHelp(h: RegisterTablesHelp) {
  * there too. Times are UTC on the whole page.
  */
 export function renderActivityPage(opts: { actor: Actor; csrf: string | null; registerTables: RegisterTablesHelp }): string {
-  const body = html`<div id="activity" class="ac">
+  const body = html`<div id="activity" class="ac" data-defers-strip>
 <div class="ac-head"><h1>Activity</h1>
 <nav class="ac-tabs" role="tablist">
 <button type="button" role="tab" class="ac-tab" data-tab="timeline" aria-selected="true">Timeline</button>

@@ -61,13 +61,17 @@ function start() {
   }
 
   /** The timeline and everything that follows its filters, for a new filter. */
-  function reload() {
+  function reload(): Promise<void> {
     const gen = ++state.gen
-    void loadKpis(page, gen)
-    // The facets name the people in this filter: a shared view's owner among them is named too.
-    void loadFacets(page, gen).then(() => drawViews(page))
-    void loadChart(page, gen)
-    void loadTimeline(page, gen)
+    // The rows first: they are what a person came for, and the server answers them fastest when they do not queue
+    // behind the figures around them (KPIs, facets, chart), which follow as soon as the rows are on screen.
+    return loadTimeline(page, gen).finally(() => {
+      if (gen !== state.gen) return
+      void loadKpis(page, gen)
+      // The facets name the people in this filter: a shared view's owner among them is named too.
+      void loadFacets(page, gen).then(() => drawViews(page))
+      void loadChart(page, gen)
+    })
   }
 
   // ---- tabs, polling ----
@@ -121,10 +125,13 @@ function start() {
     else if (!state.event && event) closeDrawer(page, () => saveUrl(false))
   })
 
-  void loadPulse(page)
-  void loadViews(page)
-  if (state.tab === 'sync') void loadSync(page)
-  else reload()
+  // The pulse and the saved views wait for the first rows too (see reload).
+  const first = state.tab === 'sync' ? loadSync(page) : reload()
+  void first.finally(() => {
+    document.dispatchEvent(new Event('agnes:first-content'))
+    void loadPulse(page)
+    void loadViews(page)
+  })
   if (state.event) page.openEvent(state.event)
   state.lastPoll = Date.now()
   setInterval(() => {

@@ -41,7 +41,19 @@ async function refresh(): Promise<void> {
 }
 
 onReady(() => {
-  void refresh()
+  // A page that fetches its own first content (the Activity timeline) says so with data-defers-strip and sends
+  // 'agnes:first-content' once it is on screen: the strip then waits, so it never queues ahead of what the person
+  // came for. Elsewhere (or if that never comes) it loads at once.
+  if (document.querySelector('[data-defers-strip]')) {
+    let done = false
+    const go = () => {
+      if (done) return
+      done = true
+      void refresh()
+    }
+    document.addEventListener('agnes:first-content', go, { once: true })
+    setTimeout(go, 3000)
+  } else void refresh()
   let last = Date.now()
   setInterval(() => {
     if (!document.hidden) {

@@ -72,6 +72,8 @@ after(async () => {
 })
 
 const chartReady = () => page.waitForSelector('#ac-chart[data-ready="true"]')
+/** The KPIs load once the rows are on screen; wait for the ones of the current filter. */
+const kpisReady = () => page.waitForSelector('#ac-kpis[data-ready="true"]')
 const settled = () => page.waitForFunction(() => {
   const t = document.getElementById('ac-table')
   return t && t.style.opacity === '' && !document.querySelector('#ac-rows tr.ac-empty')?.textContent?.startsWith('Loading')
@@ -91,6 +93,7 @@ test('the chart draws the timeline\u2019s events as bars stacked by result, with
   await page.goto('/admin/activity')
   await chartReady()
   await settled()
+  await kpisReady()
   const total = Number(await page.getAttribute('#ac-chart', 'data-total'))
   const events = Number(((await page.textContent('#ac-kpis [data-kpi="events"] .ac-kpi-value')) ?? '').replace(/,/g, ''))
   assert.equal(total, events, 'the chart counts what the KPIs count')
@@ -135,6 +138,7 @@ test('dragging across the chart sets the time range: the URL, the table and the 
   assert.ok(to - from <= 1.5 * HOUR, `about the hour dragged over: ${(to - from) / 60_000} min`)
   await settled()
   await chartReady()
+  await kpisReady()
   assert.deepEqual(await rowActions(), ['data.download', 'data.download', 'data.download', 'data.download', 'data.download'])
   assert.equal(await page.textContent('#ac-kpis [data-kpi="events"] .ac-kpi-value'), '5')
   assert.notEqual(await page.inputValue('#f-since'), '', 'the From field shows the range')

@@ -37,6 +37,7 @@ export async function loadKpis(page: ActivityPage, gen: number): Promise<void> {
     ]
     const span = p ? fmtSpan(Date.parse(p.until) - Date.parse(p.since)) : ''
     const prevTitle = p ? `previous period: ${fmtAbsolute(p.since)} to ${fmtAbsolute(p.until)}` : ''
+    byId('ac-kpis').setAttribute('data-ready', 'true')
     byId('ac-kpis').replaceChildren(...items.map((it) => {
       const c = p ? kpiChange(it.cur, it.prev, it.kind) : { text: '', dir: 'none' as const }
       const tone = c.dir === 'up' ? (it.riseIsBad ? 'worse' : 'up') : c.dir === 'down' ? (it.riseIsBad ? 'better' : 'down') : c.dir

@@ -63,6 +63,8 @@ function start() {
   /** The timeline and everything that follows its filters, for a new filter. */
   function reload(): Promise<void> {
     const gen = ++state.gen
+    // The figures around the rows are stale until they load again after them: say so (and to the browser tests).
+    for (const id of ['ac-kpis', 'ac-chart']) byId(id).setAttribute('data-ready', 'false')
     // The rows first: they are what a person came for, and the server answers them fastest when they do not queue
     // behind the figures around them (KPIs, facets, chart), which follow as soon as the rows are on screen.
     return loadTimeline(page, gen).finally(() => {
@@ -125,13 +127,12 @@ function start() {
     else if (!state.event && event) closeDrawer(page, () => saveUrl(false))
   })
 
-  // The pulse and the saved views wait for the first rows too (see reload).
+  // The rows' request goes out first (see reload). The pulse (cached by the server) and the saved views are cheap and
+  // sit above the table: they load alongside, so they do not push the rows down after someone started reading them.
   const first = state.tab === 'sync' ? loadSync(page) : reload()
-  void first.finally(() => {
-    document.dispatchEvent(new Event('agnes:first-content'))
-    void loadPulse(page)
-    void loadViews(page)
-  })
+  void loadPulse(page)
+  void loadViews(page)
+  void first.finally(() => document.dispatchEvent(new Event('agnes:first-content')))
   if (state.event) page.openEvent(state.event)
   state.lastPoll = Date.now()
   setInterval(() => {

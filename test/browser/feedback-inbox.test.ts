@@ -112,7 +112,7 @@ describe('with GitHub configured', () => {
     await detailReady(page, ids.typo)
     await page.click('#fb-gh-preview')
     await page.waitForSelector('#fb-gh-panel[data-state="create"]')
-    gh.failNext(1, 401, { message: 'Bad credentials', only: (m) => m === 'GET' })
+    gh.failNext(1, 401, { message: 'Bad credentials', matching: (m) => m === 'GET' })
     await page.click('#fb-gh-confirm')
     await page.waitForSelector('#fb-gh-error:not([hidden])')
     assert.match((await page.textContent('#fb-gh-error')) ?? '', /Could not reach GitHub: GitHub refused GITHUB_TOKEN \(401 Bad credentials\)/)

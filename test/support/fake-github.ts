@@ -33,9 +33,9 @@ export interface FakeGithub {
   /** Requests that changed something (POST, PATCH). */
   writes(): FakeGithubRequest[]
   /** The next n requests answer `status` with these headers and GitHub's error message. */
-  failNext(n: number, status: number, opts?: { headers?: Record<string, string>; message?: string; only?: (method: string, path: string) => boolean }): void
+  failNext(n: number, status: number, opts?: { headers?: Record<string, string>; message?: string; matching?: (method: string, path: string) => boolean }): void
   /** Does the next matching request, then drops the connection instead of answering (the answer lost on the way). */
-  loseNextAnswer(only: (method: string, path: string) => boolean): void
+  loseNextAnswer(matching: (method: string, path: string) => boolean): void
   /** Closes connections without an answer (GitHub unreachable) until set back to false. */
   setDown(down: boolean): void
   /** New issues stay out of search results for this many searches. */
@@ -55,7 +55,7 @@ export async function fakeGithub(opts: { repo?: string; token?: string } = {}): 
   const token = opts.token ?? 'ghp_fake_token_for_tests'
   const issues: FakeIssue[] = []
   const received: FakeGithubRequest[] = []
-  let failures: Array<{ status: number; headers: Record<string, string>; message: string; only?: (m: string, p: string) => boolean }> = []
+  let failures: Array<{ status: number; headers: Record<string, string>; message: string; matching?: (m: string, p: string) => boolean }> = []
   let down = false
   let lose: Array<(m: string, p: string) => boolean> = []
   let searchLag = 0
@@ -98,7 +98,7 @@ export async function fakeGithub(opts: { repo?: string; token?: string } = {}): 
         }
         json(res, status, out, headers)
       }
-      const f = failures.findIndex((x) => !x.only || x.only(rec.method, rec.path))
+      const f = failures.findIndex((x) => !x.matching || x.matching(rec.method, rec.path))
       if (f >= 0) {
         const [fail] = failures.splice(f, 1)
         return send(fail.status, { message: fail.message, documentation_url: 'https://docs.github.com/rest' }, fail.headers)
@@ -173,9 +173,9 @@ export async function fakeGithub(opts: { repo?: string; token?: string } = {}): 
     received,
     writes: () => received.filter((r) => r.method === 'POST' || r.method === 'PATCH'),
     failNext: (n, status, o = {}) => {
-      for (let i = 0; i < n; i++) failures.push({ status, headers: o.headers ?? {}, message: o.message ?? `HTTP ${status}`, only: o.only })
+      for (let i = 0; i < n; i++) failures.push({ status, headers: o.headers ?? {}, message: o.message ?? `HTTP ${status}`, matching: o.matching })
     },
-    loseNextAnswer: (only) => void lose.push(only),
+    loseNextAnswer: (matching) => void lose.push(matching),
     setDown: (d) => void (down = d),
     setSearchLag: (n) => void (searchLag = n),
     setState: (number, state, reason = null) => {

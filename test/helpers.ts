@@ -101,3 +101,13 @@ export function runCli(args: string[], env: Record<string, string> = {}, cwd?: s
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
   })
 }
+
+/** Polls a sync job until it is done or failed and returns its body; throws when it does not finish in ~5 s. */
+export async function waitForSyncJob(url: string, token: string, jobId: string): Promise<any> {
+  for (let i = 0; i < 200; i++) {
+    const r = await call(url, 'GET', `/api/sync/jobs/${jobId}`, { token })
+    if (r.body.status === 'done' || r.body.status === 'failed') return r.body
+    await new Promise((res) => setTimeout(res, 25))
+  }
+  throw new Error('sync job did not finish')
+}

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 import { launchBrowser, signedInPage, screenshot } from './browser.ts'
 
 const HOUR = 3600_000
@@ -29,15 +29,6 @@ function download(at: number, result = 'success') {
   })
 }
 
-async function waitForJob(jobId: string) {
-  for (let i = 0; i < 200; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${jobId}`, { token: admin.token })
-    if (r.body.status === 'done' || r.body.status === 'failed') return
-    await new Promise((res) => setTimeout(res, 25))
-  }
-  throw new Error('sync job did not finish')
-}
-
 before(async () => {
   s = await startTestServer({ scheduler: false })
   admin = await s.bootstrap()
@@ -50,7 +41,7 @@ before(async () => {
   assert.equal((await t({ id: 'broken', source: { kind: 'file', path: join(sources, 'missing.csv') } })).status, 201)
   for (let i = 0; i < 2; i++) {
     const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders', 'broken'] } })
-    await waitForJob(trig.body.job_id)
+    await waitForSyncJob(s.url, admin.token, trig.body.job_id)
   }
   // Requests now: successes, an error and a refusal, so the chart has three classes in its last bar.
   for (let i = 0; i < 6; i++) assert.equal((await call(s.url, 'POST', '/api/query', { token: admin.token, body: { sql: `SELECT ${i}` } })).status, 200)

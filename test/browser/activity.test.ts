@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 import { coreJobs, runJobOnce } from '../../src/scheduler/index.ts'
 import { launchBrowser, signedInPage, screenshot, assertAdminOnly } from './browser.ts'
 
@@ -17,15 +17,6 @@ let admin: { token: string; userId: string }
 let browser: Browser
 let page: Page
 let pageErrors: string[]
-
-async function waitForJob(jobId: string) {
-  for (let i = 0; i < 200; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${jobId}`, { token: admin.token })
-    if (r.body.status === 'done' || r.body.status === 'failed') return r.body
-    await new Promise((res) => setTimeout(res, 25))
-  }
-  throw new Error('sync job did not finish')
-}
 
 before(async () => {
   s = await startTestServer({ scheduler: false })
@@ -42,7 +33,7 @@ before(async () => {
   assert.equal((await t({ id: 'broken', source: { kind: 'file', path: join(sources, 'missing.csv') } })).status, 201)
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders', 'broken'] } })
   assert.equal(trig.status, 202, trig.text)
-  await waitForJob(trig.body.job_id)
+  await waitForSyncJob(s.url, admin.token, trig.body.job_id)
 
   const g = await call(s.url, 'POST', '/api/admin/groups', { token: admin.token, body: { name: XSS_GROUP } })
   assert.equal(g.status, 201, g.text)

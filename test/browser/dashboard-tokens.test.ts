@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { startTestServer, call, runCli, tempDir, type TestServer } from '../helpers.ts'
+import { startTestServer, call, runCli, tempDir, type TestServer, waitForSyncJob } from '../helpers.ts'
 import { launchBrowser, signedInPage, screenshot } from './browser.ts'
 
 let s: TestServer
@@ -16,15 +16,6 @@ let context: BrowserContext
 let page: Page
 let pageErrors: string[]
 let home: string
-
-async function waitForJob(jobId: string) {
-  for (let i = 0; i < 200; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${jobId}`, { token: admin.token })
-    if (r.body.status === 'done' || r.body.status === 'failed') return r.body
-    await new Promise((res) => setTimeout(res, 25))
-  }
-  throw new Error('sync job did not finish')
-}
 
 before(async () => {
   s = await startTestServer({ scheduler: false })
@@ -38,7 +29,7 @@ before(async () => {
   await call(s.url, 'POST', `/api/admin/groups/${g.body.id}/members`, { token: admin.token, body: { user_id: ana.userId } })
   await call(s.url, 'POST', '/api/admin/grants', { token: admin.token, body: { group_id: g.body.id, resource: 'table:orders', permission: 'read' } })
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders'] } })
-  assert.equal((await waitForJob(trig.body.job_id)).status, 'done')
+  assert.equal((await waitForSyncJob(s.url, admin.token, trig.body.job_id)).status, 'done')
 
   home = tempDir('agnes-home-')
   browser = await launchBrowser()

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
@@ -27,15 +27,6 @@ let context: BrowserContext
 let page: Page
 let pageErrors: string[]
 
-async function waitForJob(jobId: string) {
-  for (let i = 0; i < 200; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${jobId}`, { token: admin.token })
-    if (r.body.status === 'done' || r.body.status === 'failed') return
-    await new Promise((res) => setTimeout(res, 25))
-  }
-  throw new Error('sync job did not finish')
-}
-
 before(async () => {
   s = await startTestServer({ scheduler: false })
   admin = await s.bootstrap()
@@ -49,7 +40,7 @@ before(async () => {
   for (let i = 0; i < 3; i++) {
     const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders', 'customer_lifetime_value_by_region_and_month'] } })
     assert.equal(trig.status, 202, trig.text)
-    await waitForJob(trig.body.job_id)
+    await waitForSyncJob(s.url, admin.token, trig.body.job_id)
   }
   // Long values in every column of the timeline: a long e-mail, a long resource, a long error result.
   assert.equal((await call(s.url, 'POST', '/api/query', { token: ana.token, body: { sql: 'SELECT * FROM orders' } })).status, 403)

@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import { gunzipSync } from 'node:zlib'
 import { mkdirSync, writeFileSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 
 let s: TestServer
 let admin: { token: string; userId: string }
@@ -20,14 +20,6 @@ after(async () => {
 })
 
 const tl = (query: string, token = admin.token) => call(s.url, 'GET', `/api/admin/activity/timeline?${query}`, { token })
-
-async function waitForJob(id: string) {
-  for (let i = 0; i < 200; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${id}`, { token: admin.token })
-    if (r.body.status === 'done' || r.body.status === 'failed') return r.body
-    await new Promise((res) => setTimeout(res, 25))
-  }
-}
 
 test('every audited data-plane endpoint can be found in the timeline by its correlation id, and followed to its related records', async () => {
   const steps: Array<[string, string, string, unknown, string]> = [
@@ -45,7 +37,7 @@ test('every audited data-plane endpoint can be found in the timeline by its corr
     assert.ok(r.status < 300, `${action}: ${r.status} ${r.text.slice(0, 200)}`)
     if (action === 'sync.trigger') {
       jobId = r.body.job_id
-      await waitForJob(jobId)
+      await waitForSyncJob(s.url, admin.token, jobId)
     }
     const found = await tl(`correlation_id=${cid}`)
     assert.equal(found.status, 200)

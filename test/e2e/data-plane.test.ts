@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync, readdirSync, symlinkSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 
 let s: TestServer
 let admin: { token: string; userId: string }
@@ -22,15 +22,6 @@ after(async () => {
 
 const audit = (cid: string) => s.svc.store.audit.find({ correlationId: cid })
 
-async function waitForJob(jobId: string, token = admin.token) {
-  for (let i = 0; i < 200; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${jobId}`, { token })
-    if (r.body.status === 'done' || r.body.status === 'failed') return r.body
-    await new Promise((res) => setTimeout(res, 25))
-  }
-  throw new Error('sync job did not finish')
-}
-
 test('register → sync → poll → query → download → scripts, each step with exactly one audit row', async () => {
   const reg = await call(s.url, 'POST', '/api/admin/tables', {
     token: admin.token, headers: { 'x-correlation-id': 'dp-register' },
@@ -45,7 +36,7 @@ test('register → sync → poll → query → download → scripts, each step w
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders'] }, headers: { 'x-correlation-id': 'dp-sync' } })
   assert.equal(trig.status, 202, trig.text)
   assert.match(trig.body.job_id, /^[0-9a-f-]{36}$/)
-  const job = await waitForJob(trig.body.job_id)
+  const job = await waitForSyncJob(s.url, admin.token, trig.body.job_id)
   assert.equal(job.status, 'done')
   assert.equal(job.tables.length, 1)
   assert.deepEqual([job.tables[0].table_id, job.tables[0].status, job.tables[0].rows], ['orders', 'success', 3])
@@ -177,7 +168,7 @@ test('a file source must be inside AGNES_SOURCE_DIRS, also through symlinks and 
   symlinkSync('/etc/hosts', join(sources, 'link.csv'))
   await call(s.url, 'POST', '/api/admin/tables', { token: admin.token, body: { id: 'linked', source: { kind: 'file', path: join(sources, 'link.csv') } } })
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['linked'] } })
-  const job = await waitForJob(trig.body.job_id)
+  const job = await waitForSyncJob(s.url, admin.token, trig.body.job_id)
   assert.equal(job.status, 'failed')
   assert.match(job.tables[0].error, /outside the source folders/)
 })
@@ -187,7 +178,7 @@ test('a missing or malformed source gives an error row with a readable message, 
   await call(s.url, 'POST', '/api/admin/tables', { token: admin.token, body: { id: 'broken', source: { kind: 'file', path: join(sources, 'broken.parquet') } } })
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['missing', 'broken', 'orders'] } })
   assert.equal(trig.status, 202)
-  const job = await waitForJob(trig.body.job_id)
+  const job = await waitForSyncJob(s.url, admin.token, trig.body.job_id)
   assert.equal(job.status, 'failed')
   const byId = Object.fromEntries(job.tables.map((t: { table_id: string }) => [t.table_id, t]))
   assert.equal(byId.missing.status, 'error')
@@ -220,7 +211,7 @@ test('a second trigger for a table that is syncing is a 409 audited as error.in_
   await s.svc.store.locks.release('sync:orders', 'someone-else')
   const ok = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['orders'] } })
   assert.equal(ok.status, 202)
-  await waitForJob(ok.body.job_id)
+  await waitForSyncJob(s.url, admin.token, ok.body.job_id)
 })
 
 test('SQL tables are synced after the tables they read', async () => {
@@ -230,7 +221,7 @@ test('SQL tables are synced after the tables they read', async () => {
   assert.equal(bad.status, 400)
   assert.equal(bad.body.error.code, 'invalid_sql')
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables: ['big_orders', 'orders'] } })
-  const job = await waitForJob(trig.body.job_id)
+  const job = await waitForSyncJob(s.url, admin.token, trig.body.job_id)
   assert.equal(job.status, 'done')
   const q = await call(s.url, 'POST', '/api/query', { token: admin.token, body: { sql: 'SELECT count(*) FROM big_orders' } })
   assert.deepEqual(q.body.rows, [[2]])

@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { startTestServer, call, type TestServer } from '../helpers.ts'
+import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 
 let s: TestServer
 let admin: { token: string; userId: string }
@@ -15,13 +15,8 @@ const SECRET = 'TOPSECRET-payroll-4711'
 async function sync(tables: string[]) {
   const trig = await call(s.url, 'POST', '/api/sync/trigger', { token: admin.token, body: { tables } })
   assert.equal(trig.status, 202, trig.text)
-  for (let i = 0; i < 400; i++) {
-    const r = await call(s.url, 'GET', `/api/sync/jobs/${trig.body.job_id}`, { token: admin.token })
-    if (r.body.status === 'done') return
-    assert.notEqual(r.body.status, 'failed', r.text)
-    await new Promise((res) => setTimeout(res, 25))
-  }
-  throw new Error('sync did not finish')
+  const job = await waitForSyncJob(s.url, admin.token, trig.body.job_id)
+  assert.equal(job.status, 'done', JSON.stringify(job))
 }
 
 before(async () => {

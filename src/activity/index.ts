@@ -33,18 +33,6 @@ export async function timeline(svc: Services, q: ActivityQuery, viewerId?: strin
   return { rows: page.map((r) => presentRow(r)), next_cursor: rows.length > limit && last ? encodeCursor({ timestamp: last.timestamp, id: last.id }) : null }
 }
 
-export async function kpis(svc: Services, q: ActivityQuery) {
-  const k = await svc.store.activity.kpis(toFilters(q))
-  return {
-    events: k.events,
-    errors: k.errors,
-    error_rate: k.events ? Math.round((k.errors / k.events) * 10_000) / 10_000 : 0,
-    active_users: k.active_users,
-    p95_duration_ms: k.p95 === null ? null : Math.round(k.p95 * 1000) / 1000,
-    duration_coverage: k.events ? Math.round((k.with_duration / k.events) * 10_000) / 10_000 : 0,
-  }
-}
-
 export async function facets(svc: Services, q: ActivityQuery, viewerId?: string) {
   return svc.store.activity.facets(toFilters(q, new Date(), viewerId))
 }

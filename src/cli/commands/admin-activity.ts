@@ -30,12 +30,12 @@ export async function activityHealth(client: ApiClient) {
 }
 
 /**
- * Reads the timeline, following next_cursor until `max` rows (or the end). Each page is one request;
- * the server de-duplicates the activity.read rows those requests write.
+ * Reads a listing that takes the timeline's filters (the timeline itself, the changes), following next_cursor until
+ * `max` rows (or the end). Each page is one request; the server de-duplicates the activity.read rows they write.
  */
-export async function activityTimeline(client: ApiClient, filters: TimelineFilterOptions, opts: { max?: number; pageSize?: number } = {}) {
+export async function readFiltered<Row>(client: ApiClient, path: string, filters: TimelineFilterOptions, opts: { max?: number; pageSize?: number } = {}) {
   const max = opts.max ?? 100
-  const rows: Array<Record<string, unknown>> = []
+  const rows: Row[] = []
   let cursor: string | null = null
   do {
     const qs = new URLSearchParams()
@@ -44,11 +44,16 @@ export async function activityTimeline(client: ApiClient, filters: TimelineFilte
     for (const k of ['since', 'until'] as const) if (/^\d{4}-\d{2}-\d{2}$/.test(filters[k] ?? '')) qs.set(k, `${filters[k]}T00:00:00Z`)
     qs.set('limit', String(Math.min(opts.pageSize ?? 100, max - rows.length)))
     if (cursor) qs.set('cursor', cursor)
-    const page: { rows: Array<Record<string, unknown>>; next_cursor: string | null } = await client.request('GET', `/api/admin/activity/timeline?${qs}`)
+    const page: { rows: Row[]; next_cursor: string | null } = await client.request('GET', `${path}?${qs}`)
     rows.push(...page.rows)
     cursor = page.next_cursor
   } while (cursor && rows.length < max)
   return { rows, next_cursor: cursor }
+}
+
+/** The timeline's rows under the filters (see readFiltered). */
+export function activityTimeline(client: ApiClient, filters: TimelineFilterOptions, opts: { max?: number; pageSize?: number } = {}) {
+  return readFiltered<Record<string, unknown>>(client, '/api/admin/activity/timeline', filters, opts)
 }
 
 export async function activitySync(client: ApiClient) {

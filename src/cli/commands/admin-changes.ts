@@ -1,5 +1,5 @@
 import type { ApiClient } from '../client.ts'
-import { TIMELINE_FILTERS, type TimelineFilterOptions } from './admin-activity.ts'
+import { readFiltered, type TimelineFilterOptions } from './admin-activity.ts'
 
 export interface FieldChange {
   field: string
@@ -25,22 +25,8 @@ export interface RollbackAnswer {
 }
 
 /** Changes under the timeline's filters, following next_cursor until `max` rows (or the end). */
-export async function listChanges(client: ApiClient, filters: TimelineFilterOptions, opts: { max?: number; pageSize?: number } = {}) {
-  const max = opts.max ?? 100
-  const rows: ChangeRow[] = []
-  let cursor: string | null = null
-  do {
-    const qs = new URLSearchParams()
-    for (const k of TIMELINE_FILTERS) if (filters[k] !== undefined) qs.set(k, String(filters[k]))
-    // A bare date means its UTC midnight; the API takes full ISO 8601 times.
-    for (const k of ['since', 'until'] as const) if (/^\d{4}-\d{2}-\d{2}$/.test(filters[k] ?? '')) qs.set(k, `${filters[k]}T00:00:00Z`)
-    qs.set('limit', String(Math.min(opts.pageSize ?? 100, max - rows.length)))
-    if (cursor) qs.set('cursor', cursor)
-    const page: { rows: ChangeRow[]; next_cursor: string | null } = await client.request('GET', `/api/admin/activity/changes?${qs}`)
-    rows.push(...page.rows)
-    cursor = page.next_cursor
-  } while (cursor && rows.length < max)
-  return { rows, next_cursor: cursor }
+export function listChanges(client: ApiClient, filters: TimelineFilterOptions, opts: { max?: number; pageSize?: number } = {}) {
+  return readFiltered<ChangeRow>(client, '/api/admin/activity/changes', filters, opts)
 }
 
 /** Rolls an audited change back (or, with dryRun, says what that would do). */

@@ -24,14 +24,9 @@ export interface CostQuery {
 const DIM: Record<CostGroup, CostDimension> = { day: 'none', week: 'none', month: 'none', user: 'user', model: 'model', project: 'project', session: 'session' }
 const TIME_GROUPS = new Set<CostGroup>(['day', 'week', 'month'])
 
-/** Token sums and priced cost of one group of responses. */
-export interface CostBucket {
-  responses: number
-  input_tokens: number
-  output_tokens: number
-  cache_creation_tokens: number
-  cache_creation_1h_tokens: number
-  cache_read_tokens: number
+/** Token sums (as the store adds them up) and priced cost of one group of responses. */
+export interface CostBucket
+  extends Pick<CostAggregateRow, 'responses' | 'input_tokens' | 'output_tokens' | 'cache_creation_tokens' | 'cache_creation_1h_tokens' | 'cache_read_tokens'> {
   /** Cost of the responses that have a price, by kind. */
   priced: { input: number; output: number; cache_creation: number; cache_read: number }
   pricedResponses: number

@@ -1,15 +1,16 @@
 // Bundles the page code (TypeScript ES modules under src/web/pages) into one script and one stylesheet per page in
-// dist/web/static, where routes/static.ts serves them: activity.js/.css, sessions.js/.css, feedback.js/.css,
-// dashboard.js/.css, and health-strip.js/.css (the health strip at the top of every admin page, views/health-strip.ts).
+// dist/web/static, where routes/static.ts serves them: one per folder with a main.ts (activity.js/.css, sessions.js/.css,
+// feedback.js/.css, dashboard.js/.css, health-strip.js/.css for the strip atop every admin page, and so on).
 // The type check is `tsc -p tsconfig.pages.json` (run first by `npm run build`); esbuild only strips the types.
 // The pages import the API's response types from the server modules as types only: a build that would bundle any
 // server code (a value import by mistake) fails here, as does one that pulls in anything but the charting library.
 import { build } from 'esbuild'
-import { readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 
 const OUT = 'dist/web/static'
-const PAGES = ['activity', 'sessions', 'feedback', 'dashboard', 'health-strip']
+/** Every folder under src/web/pages with a main.ts is a page bundle named after the folder. */
+const PAGES = readdirSync('src/web/pages').filter((d) => existsSync(`src/web/pages/${d}/main.ts`)).sort()
 /** What a page bundle may contain: page code, and uPlot (the timeline chart). */
 const ALLOWED = [/^src\/web\/pages\//, /^node_modules\/uplot\/dist\//]
 

@@ -1,7 +1,17 @@
-import { html } from './html.ts'
+import { html, type Raw } from './html.ts'
 import { layout } from './layout.ts'
 import { staticUrl } from '../routes/static.ts'
 import type { Actor } from '../../services.ts'
+
+/**
+ * The Activity Center's tabs, in order. Timeline and Sync have their panels below; every other tab's panel is its own
+ * view module (the static part of the panel) and its own page module under src/web/pages/activity/tabs (what fills it).
+ * `filters`: the tab follows the timeline's filter bar (shown above it).
+ */
+export const ACTIVITY_TABS: Array<{ id: string; label: string; title: string; panel?: () => Raw }> = [
+  { id: 'timeline', label: 'Timeline', title: 'Every audited event, filtered' },
+  { id: 'sync', label: 'Sync', title: 'Each registered table and its latest syncs' },
+]
 
 const RESULT_CLASSES = ['success', 'error', 'denied', 'other']
 const CLIENT_KINDS = ['web', 'cli', 'api', 'agent', 'scheduler', 'system']
@@ -38,8 +48,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null; re
   const body = html`<div id="activity" class="ac" data-defers-strip>
 <div class="ac-head"><h1>Activity</h1>
 <nav class="ac-tabs" role="tablist">
-<button type="button" role="tab" class="ac-tab" data-tab="timeline" aria-selected="true">Timeline</button>
-<button type="button" role="tab" class="ac-tab" data-tab="sync" aria-selected="false">Sync</button>
+${ACTIVITY_TABS.map((t, i) => html`<button type="button" role="tab" class="ac-tab" data-tab="${t.id}" aria-selected="${i === 0 ? 'true' : 'false'}" title="${t.title}">${t.label}</button>`)}
 </nav>
 <span class="ac-updated muted" id="ac-updated"></span></div>
 <div id="ac-banner" class="ac-banner" role="alert" hidden></div>
@@ -52,7 +61,7 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null; re
 <button type="button" class="ac-pulse-more ac-link" id="ac-pulse-more" aria-controls="ac-fields" aria-expanded="false" hidden></button>
 </section>
 
-<section id="ac-panel-timeline" class="ac-panel" role="tabpanel">
+<div id="ac-filter-area">
 <form class="card ac-filters" id="ac-filters" autocomplete="off">
 <div class="ac-f"><label for="f-since">From (UTC)</label><input id="f-since" name="since" type="datetime-local" step="1"></div>
 <div class="ac-f"><label for="f-until">To (UTC)</label><input id="f-until" name="until" type="datetime-local" step="1"></div>
@@ -67,6 +76,9 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null; re
 <div class="ac-f ac-f-actions"><button type="button" class="ac-secondary" id="ac-clear">Clear filters</button></div>
 <div class="ac-extra" id="ac-extra" hidden></div>
 </form>
+</div>
+
+<section id="ac-panel-timeline" class="ac-panel" role="tabpanel">
 
 <section class="card ac-views" id="ac-views" aria-labelledby="ac-views-label">
 <span class="ac-flabel" id="ac-views-label">Saved views</span>
@@ -112,6 +124,8 @@ export function renderActivityPage(opts: { actor: Actor; csrf: string | null; re
 <template id="ac-sync-empty">${registerTablesHelp(opts.registerTables)}</template>
 </section>
 
+${ACTIVITY_TABS.filter((t) => t.panel).map((t) => html`<section id="ac-panel-${t.id}" class="ac-panel" role="tabpanel" aria-label="${t.label}" hidden>${t.panel!()}</section>
+`)}
 <aside class="ac-drawer" id="ac-drawer" aria-label="Event details" hidden>
 <div class="ac-drawer-head"><strong id="ac-drawer-title">Event</strong><button type="button" class="ac-close" id="ac-drawer-close" aria-label="Close">×</button></div>
 <div class="ac-drawer-body" id="ac-drawer-body"></div>

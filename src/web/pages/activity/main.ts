@@ -13,10 +13,16 @@ import { loadPulse, wirePulseTarget, wirePulseToggle } from './pulse.ts'
 import { loadSync } from './sync.ts'
 import { checkNew, loadMore, loadTimeline, showNew, wireRows } from './timeline.ts'
 import { drawViews, loadViews, wireViews } from './views.ts'
+import { EXTRA_TABS, extraTab, isExtraTab } from './tabs/index.ts'
 import '../page.css'
 import './activity.css'
 
 const POLL_MS = 30000
+
+/** A tab named in the URL or on a button; anything else is the timeline. */
+function parseTab(t: string | null): Tab {
+  return t === 'sync' || (t !== null && isExtraTab(t)) ? t : 'timeline'
+}
 
 function start() {
   const state: State = {
@@ -28,7 +34,7 @@ function start() {
   function readUrl() {
     const sp = new URLSearchParams(location.search)
     state.filters = readFilters(sp, FILTER_KEYS)
-    state.tab = sp.get('tab') === 'sync' ? 'sync' : 'timeline'
+    state.tab = parseTab(sp.get('tab'))
     state.event = sp.get('event') || null
   }
   function saveUrl(push: boolean) {
@@ -54,8 +60,15 @@ function start() {
       fillForm(page)
       drawViews(page)
       showTab()
-      reload()
+      if (state.tab === 'timeline') reload()
+      else {
+        // The timeline reloads when it is shown again; a tab that follows the filters reloads now.
+        state.gen++
+        state.loaded = false
+        if (isExtraTab(state.tab) && extraTab(state.tab).filters) void loadTab()
+      }
     },
+    get gen() { return state.gen },
     openEvent: (id) => void openEvent(page, id, () => saveUrl(false)),
     showTab: (tab) => switchTab(tab),
   }
@@ -79,21 +92,28 @@ function start() {
   // ---- tabs, polling ----
   function showTab() {
     for (const b of document.querySelectorAll('.ac-tab')) b.setAttribute('aria-selected', String(b.getAttribute('data-tab') === state.tab))
-    byId('ac-panel-timeline').hidden = state.tab !== 'timeline'
-    byId('ac-panel-sync').hidden = state.tab !== 'sync'
+    for (const p of document.querySelectorAll<HTMLElement>('.ac-panel')) p.hidden = p.id !== `ac-panel-${state.tab}`
+    byId('ac-filter-area').hidden = !(state.tab === 'timeline' || (isExtraTab(state.tab) && extraTab(state.tab).filters))
+  }
+  /** Loads the open tab (not the timeline, which reload() loads). */
+  function loadTab(): Promise<void> {
+    if (state.tab === 'sync') return loadSync(page)
+    if (isExtraTab(state.tab)) return extraTab(state.tab).load(page)
+    return Promise.resolve()
   }
   function switchTab(tab: Tab) {
     if (tab === state.tab) return
     state.tab = tab
     saveUrl(true)
     showTab()
-    if (tab === 'sync') void loadSync(page)
-    else if (!state.loaded) reload()
+    if (tab === 'timeline') {
+      if (!state.loaded) reload()
+    } else void loadTab()
   }
   async function poll() {
     state.lastPoll = Date.now()
     const jobs = [loadPulse(page)]
-    if (state.tab === 'sync') jobs.push(loadSync(page))
+    if (state.tab !== 'timeline') jobs.push(loadTab())
     else if (state.loaded) jobs.push(loadKpis(page, state.gen), loadFacets(page, state.gen), loadChart(page, state.gen), checkNew(page))
     await Promise.all(jobs)
   }
@@ -107,7 +127,8 @@ function start() {
   wireViews(page)
   wireRows(page)
   watchChartSize()
-  for (const b of document.querySelectorAll('.ac-tab')) b.addEventListener('click', () => switchTab(b.getAttribute('data-tab') === 'sync' ? 'sync' : 'timeline'))
+  for (const t of Object.values(EXTRA_TABS) as Array<{ wire?: (p: typeof page) => void }>) t.wire?.(page)
+  for (const b of document.querySelectorAll('.ac-tab')) b.addEventListener('click', () => switchTab(parseTab(b.getAttribute('data-tab'))))
   byId('ac-more').addEventListener('click', () => void loadMore(page))
   byId('ac-new').addEventListener('click', () => showNew(page, reload))
   byId('ac-drawer-close').addEventListener('click', () => closeDrawer(page, () => saveUrl(false)))
@@ -121,7 +142,7 @@ function start() {
     fillForm(page)
     drawViews(page)
     showTab()
-    if (state.tab === 'sync') void loadSync(page)
+    if (state.tab !== 'timeline') void loadTab()
     if (query(state.filters) !== before || (state.tab === 'timeline' && !state.loaded)) reload()
     if (state.event && state.event !== event) page.openEvent(state.event)
     else if (!state.event && event) closeDrawer(page, () => saveUrl(false))
@@ -129,7 +150,7 @@ function start() {
 
   // The rows' request goes out first (see reload). The pulse (cached by the server) and the saved views are cheap and
   // sit above the table: they load alongside, so they do not push the rows down after someone started reading them.
-  const first = state.tab === 'sync' ? loadSync(page) : reload()
+  const first = state.tab === 'timeline' ? reload() : loadTab()
   void loadPulse(page)
   void loadViews(page)
   void first.finally(() => document.dispatchEvent(new Event('agnes:first-content')))

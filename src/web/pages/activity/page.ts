@@ -1,11 +1,12 @@
 // The Activity Center's state and the actions its parts call on one another (built in main.ts).
 import { toQuery, type Filters } from '../dom.ts'
 import type { AuditRow } from '../api.ts'
+import type { ExtraTab } from './tabs/index.ts'
 
 export const API = '/api/admin/activity'
 /** The timeline filters the API accepts; they live in the page's query string. */
 export const FILTER_KEYS = ['since', 'until', 'user_id', 'action_prefix', 'action_in', 'resource', 'resource_prefix', 'result_pattern', 'result_class', 'client_kind', 'correlation_id', 'q', 'include_self_reads']
-export type Tab = 'timeline' | 'sync'
+export type Tab = 'timeline' | 'sync' | ExtraTab
 
 export interface State {
   filters: Filters
@@ -33,6 +34,8 @@ export interface ActivityPage {
   /** Shows a tab (and loads it), keeping the filters. */
   showTab(tab: Tab): void
   setError(source: string, err: unknown): void
+  /** Bumps when the filters change or a tab opens: a tab's late answer for an older state is dropped. */
+  readonly gen: number
   /** An /api/admin/activity/{path} URL with the current filters and `extra`. */
   apiUrl(path: string, extra?: Record<string, string | number | null>): string
   openEvent(id: string): void

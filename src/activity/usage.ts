@@ -56,9 +56,9 @@ export async function usage(svc: Pick<Services, 'store'>, q: UsageQuery, now: Da
   const untilIso = now.toISOString()
   const windowSince = new Date(first * DAY_MS).toISOString()
 
-  const [days, firstActive, personActions, sessions, toolCalls, toolFailures] = await Promise.all([
+  const [days, spans, personActions, sessions, toolCalls, toolFailures] = await Promise.all([
     svc.store.usage.activeDays(actions, new Date(fetchFrom * DAY_MS).toISOString(), untilIso),
-    svc.store.usage.firstActive(actions, untilIso),
+    svc.store.usage.activeSpan(actions, untilIso),
     svc.store.usage.personActions(actions, windowSince, untilIso),
     svc.store.usage.sessionsByPerson(windowSince, untilIso),
     svc.store.usage.toolCalls(windowSince, untilIso),
@@ -87,7 +87,7 @@ export async function usage(svc: Pick<Services, 'store'>, q: UsageQuery, now: Da
   const series = []
   for (let d = first; d <= today; d++) series.push({ ...figuresFor(d), partial: d === today })
 
-  const firstDay = new Map([...firstActive].map(([u, t]) => [u, Math.floor(Date.parse(t) / DAY_MS)]))
+  const firstDay = new Map([...spans].map(([u, t]) => [u, Math.floor(Date.parse(t.first) / DAY_MS)]))
   const lifecycle = []
   for (let p = 0; p < periods; p++) {
     const start = lifecycleFirst + p * periodLen

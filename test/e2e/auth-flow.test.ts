@@ -213,10 +213,13 @@ test('an admin cannot remove the last admin', async () => {
   const root = (await s.svc.store.users.list()).find((u) => u.email === 'root@example.com')!
   const { createToken } = await import('../../src/platform/auth/tokens.ts')
   const { token } = await createToken(s.svc, {}, root.id, {})
+  // The only admin is told why it cannot be done at all (test/e2e/users-lockout.test.ts has the other cases).
   const selfDemote = await call(s.url, 'PATCH', `/api/admin/users/${root.id}`, { token, body: { is_admin: false } })
-  assert.equal(selfDemote.status, 400)
+  assert.equal(selfDemote.status, 409)
+  assert.equal(selfDemote.body.error.code, 'lockout')
   const selfDelete = await call(s.url, 'DELETE', `/api/admin/users/${root.id}`, { token })
-  assert.equal(selfDelete.status, 400)
+  assert.equal(selfDelete.status, 409)
+  assert.equal(selfDelete.body.error.code, 'lockout')
   assert.ok(await s.svc.store.users.byId(root.id))
 })
 

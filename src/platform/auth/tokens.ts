@@ -3,7 +3,7 @@ import type { Store, TokenRecord, UserRecord } from '../../store/index.ts'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import { notFound } from '../../errors.ts'
 import { noteChange } from '../changes/record.ts'
-import { lockout } from '../users/lockout.ts'
+import { lockout, refuseLastSignIn } from '../users/lockout.ts'
 import { newPersonalToken, sha256Hex, TOKEN_PREFIX } from './secrets.ts'
 
 /** last_used_at is refreshed at most this often, so a busy token does not cost a write per request. */
@@ -72,6 +72,7 @@ export async function revokeToken(svc: Pick<Services, 'store' | 'clock'>, note: 
   if (actor.via === 'token' && actor.tokenId === id) {
     throw lockout('this request is signed with that token, so revoking it would lock you out: revoke it from another token or the web page', 'id')
   }
+  await refuseLastSignIn(svc, actor, t.user_id, { revokeToken: id })
   const now = svc.clock.now().toISOString()
   if (!t.revoked_at) await svc.store.tokens.revoke(id, now)
   const after = { ...t, revoked_at: t.revoked_at ?? now }

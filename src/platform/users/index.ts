@@ -5,7 +5,8 @@ import { badRequest, conflict, notFound } from '../../errors.ts'
 import { hashPassword } from '../auth/passwords.ts'
 import { noteChange } from '../changes/record.ts'
 import { withLease } from '../leases.ts'
-import { lockout } from './lockout.ts'
+import { lockout, refuseLastSignIn } from './lockout.ts'
+import { ACTIVE_ACTIONS } from '../../activity/usage.ts'
 
 export interface PublicUser {
   id: string
@@ -94,8 +95,18 @@ export async function getUser(svc: Pick<Services, 'store'>, id: string): Promise
   return presentUser(u)
 }
 
-export async function listUsers(svc: Pick<Services, 'store'>): Promise<PublicUser[]> {
-  return (await svc.store.users.list()).map(presentUser)
+/**
+ * Every user as the Users page lists them: when they were last active (the one definition of active, ACTIVE_ACTIONS,
+ * over the kept audit log; null when never) and how many tokens still sign requests (not revoked, not expired).
+ */
+export async function listUsers(svc: Pick<Services, 'store' | 'clock'>) {
+  const now = svc.clock.now().toISOString()
+  const [users, spans, tokens] = await Promise.all([
+    svc.store.users.list(),
+    svc.store.usage.activeSpan([...ACTIVE_ACTIONS], now),
+    svc.store.tokens.activeCounts(now),
+  ])
+  return users.map((u) => ({ ...presentUser(u), last_active: spans.get(u.id)?.last ?? null, token_count: tokens.get(u.id) ?? 0 }))
 }
 
 export async function updateUser(
@@ -111,7 +122,12 @@ export async function updateUser(
   note.params_before = userState(before)
   note.params = { name: patch.name, is_admin: patch.is_admin, password_changed: patch.password !== undefined }
   const demotes = patch.is_admin === false && before.is_admin
-  if (demotes && actor.user?.id === id) throw badRequest('you cannot remove your own admin rights', 'is_admin')
+  if (demotes && actor.user?.id === id) {
+    // The last admin is told why it cannot be done at all; any other is told to ask another admin.
+    await refuseLastAdmin(svc, 'removing your own admin rights')
+    throw badRequest('you cannot remove your own admin rights: ask another admin', 'is_admin')
+  }
+  if (patch.password === null) await refuseLastSignIn(svc, actor, id, { removePassword: true })
   const change = {
     name: patch.name,
     is_admin: patch.is_admin,
@@ -133,7 +149,10 @@ export async function deleteUser(svc: Pick<Services, 'store'>, note: AuditNote, 
   if (!before) throw notFound('user')
   const state = { ...userState(before), groups: await svc.store.groups.groupsOf(id) }
   note.params_before = state
-  if (actor.user?.id === id) throw badRequest('you cannot delete yourself', 'id')
+  if (actor.user?.id === id) {
+    if (before.is_admin) await refuseLastAdmin(svc, 'deleting yourself')
+    throw badRequest('you cannot delete yourself: ask another admin', 'id')
+  }
   const apply = async () => {
     if (before.is_admin) await refuseLastAdmin(svc, `deleting ${before.email}`)
     await svc.store.users.delete(id)

@@ -37,6 +37,15 @@ export function tokensRepository(db: Db) {
     },
     listForUser: (userId: string) =>
       db.all<TokenRecord>(`SELECT ${COLS} FROM personal_access_tokens WHERE user_id = $1 ORDER BY created_at, id`, [userId]),
+    /** Per user, the tokens that still sign requests at `now`: neither revoked nor expired. */
+    async activeCounts(now: string): Promise<Map<string, number>> {
+      const rows = await db.all<{ user_id: string; n: number }>(
+        `SELECT user_id, count(*) AS n FROM personal_access_tokens
+         WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1) GROUP BY user_id`,
+        [now],
+      )
+      return new Map(rows.map((r) => [r.user_id, Number(r.n)]))
+    },
     async revoke(id: string, now: string): Promise<void> {
       await db.run(`UPDATE personal_access_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, [now, id])
     },

@@ -31,11 +31,14 @@ export function usageRepository(db: Db) {
       return rows.map((r) => ({ user_id: r.user_id, day: Number(r.day) }))
     },
 
-    /** Each person's first active moment in the kept audit log. */
-    async firstActive(actions: string[], until: string): Promise<Map<string, string>> {
+    /** Each person's first and newest active moments in the kept audit log (lifecycle; the Users page's "last active"). */
+    async activeSpan(actions: string[], until: string): Promise<Map<string, { first: string; last: string }>> {
       const w = active(actions, '1970-01-01T00:00:00.000Z', until)
-      const rows = await db.all<{ user_id: string; first: string }>(`SELECT user_id, min(timestamp) AS first FROM audit_log WHERE ${w.sql} GROUP BY user_id`, w.params)
-      return new Map(rows.map((r) => [r.user_id, String(r.first)]))
+      const rows = await db.all<{ user_id: string; first: string; last: string }>(
+        `SELECT user_id, min(timestamp) AS first, max(timestamp) AS last FROM audit_log WHERE ${w.sql} GROUP BY user_id`,
+        w.params,
+      )
+      return new Map(rows.map((r) => [r.user_id, { first: String(r.first), last: String(r.last) }]))
     },
 
     /** Per person and action in [since, until): successful calls, the newest, and the e-mail the rows carry. */

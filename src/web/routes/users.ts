@@ -21,6 +21,25 @@ async function listMyTokens(svc: Services, note: AuditNote, actor: Actor) {
   }
 }
 
+/** GET /api/admin/users/{id}: one user with their tokens, oldest first (never the secrets). */
+async function userDetail(svc: Services, id: string) {
+  const user = await getUser(svc, id)
+  return { ...user, tokens: (await svc.store.tokens.listForUser(id)).map(presentToken) }
+}
+
+/** GET /api/admin/tokens/{id}: one token and whose it is, so a link to a token opens its holder. */
+async function tokenDetail(svc: Services, id: string) {
+  const t = await svc.store.tokens.byId(id)
+  if (!t) throw notFound('token')
+  return presentToken(t)
+}
+
+/** What the users routes answer, for the Users page's code (src/web/pages/users). */
+export type UserListResponse = Awaited<ReturnType<typeof listUsers>>
+export type UserDetailResponse = Awaited<ReturnType<typeof userDetail>>
+export type TokenDetailResponse = Awaited<ReturnType<typeof tokenDetail>>
+export type UserResponse = Awaited<ReturnType<typeof updateUser>>
+
 /** What GET /api/me/tokens answers, for the dashboard's page code. */
 export type MyTokensResponse = Awaited<ReturnType<typeof listMyTokens>>
 /** What POST /api/me/tokens answers (the id, the secret once, and when it expires): createToken's result. */
@@ -44,7 +63,7 @@ export const userRoutes = [
   }),
   defineRoute({
     method: 'GET', url: '/api/admin/users', auth: 'admin', action: 'user.list', tag: 'users',
-    summary: 'All users.',
+    summary: 'All users, each with when they were last active (a successful query, download, upload, sync or report; null when never) and token_count (tokens neither revoked nor expired).',
     query: noQuery,
     handler: async ({ svc, note }) => {
       const rows = await listUsers(svc)
@@ -58,8 +77,7 @@ export const userRoutes = [
     params: idParam, query: noQuery,
     handler: async ({ svc, note, params }) => {
       note.resource = `user:${params.id}`
-      const user = await getUser(svc, params.id)
-      return { ...user, tokens: (await svc.store.tokens.listForUser(params.id)).map(presentToken) }
+      return userDetail(svc, params.id)
     },
   }),
   defineRoute({
@@ -105,6 +123,15 @@ export const userRoutes = [
       'current marks the token this request is signed with.',
     query: noQuery,
     handler: async ({ svc, note, actor }) => listMyTokens(svc, note, actor),
+  }),
+  defineRoute({
+    method: 'GET', url: '/api/admin/tokens/:id', auth: 'admin', action: 'token.read', tag: 'tokens',
+    summary: 'One token (never the secret or its hash), with the id of the user who holds it.',
+    params: idParam, query: noQuery,
+    handler: async ({ svc, note, params }) => {
+      note.resource = `token:${params.id}`
+      return tokenDetail(svc, params.id)
+    },
   }),
   defineRoute({
     method: 'DELETE', url: '/api/admin/tokens/:id', auth: 'admin', action: 'token.revoke', tag: 'tokens',

@@ -52,10 +52,10 @@ test('sync_24h: green without failures, yellow above 95 % ok, red at or below, y
   assert.deepEqual(field(inputs({ sync24h: { ok: 1, failed: 1 } }), 'sync_24h').click_filter, { action_in: 'sync.run', result_class: 'error' })
 })
 
-test('active_users_today counts people since UTC midnight and links to that window', () => {
+test('active_users_today counts people since UTC midnight and links to the calls that made them active', () => {
   const f = field(inputs({ activeUsersToday: 0 }), 'active_users_today')
   assert.deepEqual([f.value, f.color], ['0', 'grey'])
-  assert.deepEqual(f.click_filter, { since: '2026-11-24T00:00:00.000Z' })
+  assert.deepEqual(f.click_filter, { since: '2026-11-24T00:00:00.000Z', action_in: 'query.run,data.download,session.upload,sync.trigger,feedback.report', result_class: 'success' })
   assert.equal(field(inputs({ activeUsersToday: 4 }), 'active_users_today').color, 'green')
 })
 

@@ -3,6 +3,8 @@
  * thresholds (kept here, tested at every boundary) and a timeline filter that shows its evidence.
  * computeHealth is pure; gatherHealthInputs reads the store.
  */
+import { ACTIVE_ACTIONS } from './usage.ts'
+
 export type Color = 'green' | 'yellow' | 'red' | 'grey'
 
 export interface HealthField {
@@ -110,7 +112,8 @@ export function activeUsersField(i: HealthInputs, now: Date): HealthField {
   const midnight = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())).toISOString()
   return {
     key: 'active_users_today', label: 'Active people today', raw: i.activeUsersToday, value: String(i.activeUsersToday),
-    color: i.activeUsersToday > 0 ? 'green' : 'grey', click_filter: { since: midnight },
+    // The evidence: the calls that made them active (the Usage view's definition), not every row of the day.
+    color: i.activeUsersToday > 0 ? 'green' : 'grey', click_filter: { since: midnight, action_in: ACTIVE_ACTIONS.join(','), result_class: 'success' },
   }
 }
 

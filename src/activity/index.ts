@@ -9,6 +9,7 @@ import { healthBudget } from '../platform/costs/index.ts'
 import { githubHealth } from '../integrations/github/index.ts'
 import { judgeHealth } from '../platform/sessions/index.ts'
 import { computeHealth, type HealthInputs } from './health.ts'
+import { ACTIVE_ACTIONS } from './usage.ts'
 import { decodeCursor, encodeCursor, toFilters, type ActivityQuery } from './filters.ts'
 import { createHash } from 'node:crypto'
 
@@ -86,7 +87,7 @@ export async function gatherHealthInputs(svc: Services, now = new Date()): Promi
   const [lastRun, sync24h, active, lastProc, ingest, warnings, auditChain] = await Promise.all([
     svc.store.activity.latest('run_'),
     svc.store.activity.syncCountsSince(dayAgo),
-    svc.store.activity.distinctUsersSince(midnight),
+    svc.store.usage.activePeople(ACTIVE_ACTIONS, midnight, now.toISOString()),
     svc.store.activity.latest('run_session_processor:'),
     svc.store.activity.sessionIngest(dayAgo),
     diagnose(svc, now),

@@ -1,5 +1,6 @@
 import type { Services } from '../services.ts'
 import { toFilters, type ActivityQuery } from './filters.ts'
+import { ACTIVE_ACTIONS } from './usage.ts'
 
 type StoreKpis = Awaited<ReturnType<Services['store']['activity']['kpis']>>
 
@@ -16,7 +17,8 @@ function present(k: StoreKpis) {
 }
 
 /**
- * The KPIs for the timeline's filters, and the same KPIs over the period of the same length just before it
+ * The KPIs for the timeline's filters (active_users: the people among its rows who were active as the Usage view
+ * defines it, ACTIVE_ACTIONS, so a day's figure is that day's DAU), and the same KPIs over the period of the same length just before it
  * (previous: [since − length, since)), so each figure can show its change. Without `until` the period ends now.
  */
 export async function kpisWithPrevious(svc: Services, q: ActivityQuery, now = new Date(), viewerId?: string) {
@@ -25,8 +27,8 @@ export async function kpisWithPrevious(svc: Services, q: ActivityQuery, now = ne
   const length = Date.parse(until) - Date.parse(current.since)
   const prevSince = new Date(Date.parse(current.since) - length).toISOString()
   const [cur, prev] = await Promise.all([
-    svc.store.activity.kpis(current),
-    svc.store.activity.kpis({ ...current, since: prevSince, until: current.since }),
+    svc.store.activity.kpis(current, ACTIVE_ACTIONS),
+    svc.store.activity.kpis({ ...current, since: prevSince, until: current.since }, ACTIVE_ACTIONS),
   ])
   return {
     ...present(cur),

@@ -122,6 +122,35 @@ test('usage counts people who got value, never the scheduler; reading it twice i
   assert.equal((await get('/api/admin/activity/usage?days=0')).status, 400)
 })
 
+test('every "active" figure is the one definition: the KPI strip and the health pulse agree with Usage for the same window', async () => {
+  // Continues the previous test: today admin and ana ran queries (active), reader only read and was refused (not).
+  const reader = (await get('/api/admin/users')).body.rows.find((u: { email: string }) => u.email === 'reader@example.com')
+  const u = await get('/api/admin/activity/usage?days=1')
+  const today = u.body.series.at(-1)
+  assert.equal(today.dau, 2)
+  const midnight = `${today.day}T00:00:00.000Z`
+  const kpis = await get(`/api/admin/activity/kpis?since=${midnight}`)
+  assert.equal(kpis.status, 200, kpis.text)
+  assert.ok(kpis.body.events > 0)
+  assert.equal(kpis.body.active_users, today.dau, 'the timeline\'s "active users" for today is today\'s DAU')
+  // Someone with rows under the filter but no successful active action is not active there either.
+  const readerKpis = await get(`/api/admin/activity/kpis?since=${midnight}&user_id=${reader.id}`)
+  assert.ok(readerKpis.body.events >= 2, readerKpis.text)
+  assert.equal(readerKpis.body.active_users, 0)
+  // The scheduler's rows of today, on their own: events, nobody active.
+  const sched = await get(`/api/admin/activity/kpis?since=${midnight}&client_kind=scheduler`)
+  assert.deepEqual([sched.body.events > 0, sched.body.active_users], [true, 0])
+
+  await s.svc.store.shared.purgeExpired(new Date(Date.now() + 60_000)) // drop the pulse's 30 s cache
+  const h = await get('/api/admin/activity/health')
+  const field = h.body.fields.find((f: { key: string }) => f.key === 'active_users_today')
+  assert.equal(field.raw, today.dau)
+  // Its evidence lists the calls that made them active: exactly those people.
+  const q = new URLSearchParams({ ...field.click_filter, limit: '500' })
+  const rows = (await get(`/api/admin/activity/timeline?${q}`)).body.rows
+  assert.equal(new Set(rows.map((r: { user_id: string }) => r.user_id)).size, today.dau)
+})
+
 test('performance times every request, audited or not, and a second worker adds to the same minutes', async () => {
   const perf = async () => {
     await s.app.requestMetrics.flush()

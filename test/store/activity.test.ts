@@ -2,6 +2,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import type { ActivityFilters, NewAuditRow, Store } from '../../src/store/index.ts'
 import { describeStores, testEnginesAgree } from '../support/stores.ts'
+import { ACTIVE_ACTIONS } from '../../src/activity/usage.ts'
 
 /**
  * The Activity Center's read model on every engine: the same rows and the same filters give the same timeline
@@ -68,6 +69,10 @@ function matches(r: NewAuditRow, f: ActivityFilters): boolean {
   if (!f.include_self_reads && r.action === 'activity.read') return false
   return true
 }
+
+/** The Usage view's "active", read plainly: a successful row of an active action by a person. */
+const isActive = (r: NewAuditRow) =>
+  (ACTIVE_ACTIONS as readonly string[]).includes(r.action) && r.result === 'success' && r.user_id !== null && !['scheduler', 'system'].includes(r.client_kind)
 
 const SINCE = at(0)
 const FILTERS: Record<string, ActivityFilters> = {
@@ -140,11 +145,13 @@ describeStores('activity', (h) => {
       assert.deepEqual(all.map((r) => [r.timestamp, r.correlation_id, r.action]), expected.map(({ r }) => [r.timestamp, r.correlation_id, r.action]))
       assert.deepEqual(await timelineAll(store, f, 1000), all, 'one page or many: the same rows')
 
-      const k = await store.activity.kpis(f)
+      const k = await store.activity.kpis(f, ACTIVE_ACTIONS)
       const durations = expected.map(({ r }) => r.duration_ms).filter((d): d is number => d !== null)
       assert.equal(k.events, expected.length)
       assert.equal(k.errors, expected.filter(({ r }) => r.result.startsWith('error.')).length)
-      assert.equal(k.active_users, new Set(expected.map(({ r }) => r.user_id).filter(Boolean)).size)
+      // Active: the Usage view's definition among the filter's rows (a successful active action, by a person).
+      const active = expected.filter(({ r }) => isActive(r))
+      assert.equal(k.active_users, new Set(active.map(({ r }) => r.user_id)).size)
       assert.equal(k.with_duration, durations.length)
       if (durations.length === 0) assert.equal(k.p95, null)
       else {
@@ -181,7 +188,10 @@ describeStores('activity', (h) => {
     const newestRun = rows.map((r, i) => ({ r, i })).filter(({ r }) => r.action.startsWith('run_')).at(-1)!
     assert.deepEqual([latest?.timestamp, latest?.id], [newestRun.r.timestamp, newestRun.i + 1])
     assert.equal((await store.activity.latest('query_'))?.action, 'query_run', 'the prefix is literal')
-    assert.equal(await store.activity.distinctUsersSince(at(0)), 4)
+    const activeSince = (since: string) => new Set(rows.filter((r) => r.timestamp >= since && isActive(r)).map((r) => r.user_id)).size
+    assert.ok(activeSince(at(0)) > 0 && activeSince(at(0)) < 4, 'some people did something that is not active')
+    assert.equal(await store.usage.activePeople(ACTIVE_ACTIONS, at(0), at(1000)), activeSince(at(0)))
+    assert.equal(await store.usage.activePeople(ACTIVE_ACTIONS, at(60), at(1000)), activeSince(at(60)))
     assert.deepEqual(await store.activity.syncCountsSince(at(50)), { ok: 6, failed: 1 })
     const stats = (await store.activity.syncStatsSince(at(0))).sort((a, b) => a.table_id.localeCompare(b.table_id))
     assert.deepEqual(stats, [

@@ -111,7 +111,7 @@ describeStores('insights', (h) => {
     ])
     // Each person's row opens in the timeline, which lists exactly the actions counted.
     const ana = out.people[0]
-    const listed = await store.activity.kpis(toFilters(activityQuerySchema.parse(ana.timeline), NOW))
+    const listed = await store.activity.kpis(toFilters(activityQuerySchema.parse(ana.timeline), NOW), ACTIVE_ACTIONS)
     assert.equal(listed.events, ana.queries + ana.downloads + ana.uploads + ana.syncs + ana.reports)
     assert.deepEqual(out.sessions, { total: 2, people: 2 })
     // ben's two transcripts: Bash 4 + 1 calls, 2 + 1 failed; Read 2 calls, 1 refused. ana's old session is outside.
@@ -165,7 +165,7 @@ describeStores('insights', (h) => {
     // orders: A's three calls that read it and B's; customers: B's and the old row's. People: ana and ben both times.
     assert.deepEqual(out.tables, [{ table: 'orders', calls: 4, people: 2 }, { table: 'customers', calls: 2, people: 2 }])
     // The fingerprint's calls are the timeline's rows for its link.
-    assert.equal((await store.activity.kpis(toFilters(activityQuerySchema.parse(a.timeline), NOW))).events, a.calls)
+    assert.equal((await store.activity.kpis(toFilters(activityQuerySchema.parse(a.timeline), NOW), ACTIVE_ACTIONS)).events, a.calls)
 
     const order = async (sort: 'calls' | 'p95' | 'errors') => (await queries({ store }, { sort, limit: 50 }, NOW)).rows.map((r) => r.fingerprint.slice(0, 4))
     assert.deepEqual(await order('calls'), ['a1a1', 'b2b2', 'sql-'])

@@ -35,6 +35,17 @@ const READ_ACTION = `(action LIKE '%.read' OR action LIKE '%.read\\_%' ESCAPE '\
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+/** Rows that name a person: never the scheduler or the system, whatever user their row carries. */
+export const PERSON_ROW = `user_id IS NOT NULL AND client_kind NOT IN ('scheduler', 'system')`
+
+/**
+ * A row that makes its person active (src/activity/usage.ts holds the one list of actions): a successful row of one
+ * of `actions` by a person. Every "active" figure (the Usage view, the KPI strip, the health pulse) counts with it.
+ */
+export function activeRow(actions: readonly string[], p: (v: unknown) => string): string {
+  return `action IN (${actions.map((a) => p(a)).join(', ')}) AND result = 'success' AND ${PERSON_ROW}`
+}
+
 /** Builds the one WHERE clause shared by the timeline, KPIs, facets and export, so their counts agree. */
 export function activityWhere(db: Db, f: ActivityFilters, startAt = 1): { sql: string; params: unknown[] } {
   const where: string[] = []
@@ -87,16 +98,19 @@ export function activityRepository(db: Db) {
       const rows = await db.all(`SELECT ${COLS} FROM audit_log WHERE ${w.sql}${keyset} ORDER BY timestamp DESC, id DESC LIMIT $${params.length}`, params)
       return rows.map(toAuditRow)
     },
-    async kpis(f: ActivityFilters) {
+    /** The KPI strip's figures under the timeline's WHERE; active_users: the people active (activeRow) among its rows. */
+    async kpis(f: ActivityFilters, activeActions: readonly string[]) {
       const w = activityWhere(db, f)
+      const params = [...w.params]
+      const active = activeRow(activeActions, (v) => `$${params.push(v)}`)
       const r = await db.one<{ events: number; errors: number; active_users: number; p95: number | null; with_duration: number }>(
         `SELECT count(*) AS events,
                 count(*) FILTER (WHERE result LIKE 'error.%') AS errors,
-                count(DISTINCT user_id) AS active_users,
+                count(DISTINCT user_id) FILTER (WHERE ${active}) AS active_users,
                 ${db.dialect.percentile('duration_ms', 0.95)} AS p95,
                 count(duration_ms) AS with_duration
          FROM audit_log WHERE ${w.sql}`,
-        w.params,
+        params,
       )
       return r!
     },
@@ -149,10 +163,6 @@ export function activityRepository(db: Db) {
     async latest(actionPrefix: string): Promise<AuditRow | undefined> {
       const r = await db.one(`SELECT ${COLS} FROM audit_log WHERE action LIKE $1 ESCAPE '\\' ORDER BY timestamp DESC, id DESC LIMIT 1`, [escapeLike(actionPrefix) + '%'])
       return r ? toAuditRow(r) : undefined
-    },
-    async distinctUsersSince(since: string): Promise<number> {
-      const r = await db.one<{ n: number }>(`SELECT count(DISTINCT user_id) AS n FROM audit_log WHERE timestamp >= $1 AND user_id IS NOT NULL`, [since])
-      return r?.n ?? 0
     },
     async syncCountsSince(since: string): Promise<{ ok: number; failed: number }> {
       const r = await db.one<{ ok: number; failed: number }>(

@@ -1,9 +1,7 @@
 import type { Db } from '../db.ts'
-import { activityWhere } from './activity.ts'
+import { activeRow, activityWhere } from './activity.ts'
 import { parseJsonColumn } from './json.ts'
 
-/** Callers that are never a person, whatever their row says. */
-const NOT_PEOPLE = `user_id IS NOT NULL AND client_kind NOT IN ('scheduler', 'system')`
 /** Subagent transcripts (agent-*.jsonl, or pushed as …__agent-*.jsonl) belong to their parent session. */
 const MAIN_SESSION = `u.filename NOT LIKE 'agent-%' AND u.filename NOT LIKE '%\\_\\_agent-%' ESCAPE '\\'`
 /** When a transcript's session happened: its first line's time, else when it was uploaded. */
@@ -11,18 +9,26 @@ const SESSION_TIME = 'coalesce(s.started_at, u.uploaded_at)'
 
 /**
  * The Usage view's reads. "Active" is decided by the caller's list of actions (src/activity/usage.ts holds the one
- * definition): a successful row of one of them, by a person. The WHERE is the timeline's (action_in, result_class
- * success), so a person's figures can be opened in the timeline and counted again there.
+ * definition): a successful row of one of them, by a person (activeRow), the rows the timeline lists with action_in and
+ * result_class=success, so a person's figures can be opened in the timeline and counted again there.
  */
 export function usageRepository(db: Db) {
-  const active = (actions: string[], since: string, until: string) => {
-    const w = activityWhere(db, { since, until, action_in: actions, result_class: 'success' })
-    return { sql: `${w.sql} AND ${NOT_PEOPLE}`, params: w.params }
+  const active = (actions: readonly string[], since: string, until: string) => {
+    const w = activityWhere(db, { since, until })
+    const params = [...w.params]
+    return { sql: `${w.sql} AND ${activeRow(actions, (v) => `$${params.push(v)}`)}`, params }
   }
 
   return {
+    /** How many people were active in [since, until): the health pulse's "active today". */
+    async activePeople(actions: readonly string[], since: string, until: string): Promise<number> {
+      const w = active(actions, since, until)
+      const r = await db.one<{ n: number | string }>(`SELECT count(DISTINCT user_id) AS n FROM audit_log WHERE ${w.sql}`, w.params)
+      return Number(r?.n ?? 0)
+    },
+
     /** The UTC days (epoch day numbers) each person was active on in [since, until). */
-    async activeDays(actions: string[], since: string, until: string): Promise<Array<{ user_id: string; day: number }>> {
+    async activeDays(actions: readonly string[], since: string, until: string): Promise<Array<{ user_id: string; day: number }>> {
       const w = active(actions, since, until)
       const rows = await db.all<{ user_id: string; day: number | string }>(
         `SELECT user_id, floor(extract(epoch FROM timestamp) / 86400) AS day FROM audit_log WHERE ${w.sql} GROUP BY 1, 2`,
@@ -32,7 +38,7 @@ export function usageRepository(db: Db) {
     },
 
     /** Each person's first and newest active moments in the kept audit log (lifecycle; the Users page's "last active"). */
-    async activeSpan(actions: string[], until: string): Promise<Map<string, { first: string; last: string }>> {
+    async activeSpan(actions: readonly string[], until: string): Promise<Map<string, { first: string; last: string }>> {
       const w = active(actions, '1970-01-01T00:00:00.000Z', until)
       const rows = await db.all<{ user_id: string; first: string; last: string }>(
         `SELECT user_id, min(timestamp) AS first, max(timestamp) AS last FROM audit_log WHERE ${w.sql} GROUP BY user_id`,
@@ -42,7 +48,7 @@ export function usageRepository(db: Db) {
     },
 
     /** Per person and action in [since, until): successful calls, the newest, and the e-mail the rows carry. */
-    async personActions(actions: string[], since: string, until: string) {
+    async personActions(actions: readonly string[], since: string, until: string) {
       const w = active(actions, since, until)
       const rows = await db.all<Record<string, unknown>>(
         `SELECT user_id, action, count(*) AS n, max(timestamp) AS last_at, max(user_email) AS email FROM audit_log WHERE ${w.sql} GROUP BY user_id, action`,

@@ -8,7 +8,7 @@ import {
   DuckDBDecimalValue,
   type DuckDBConnection,
 } from '@duckdb/node-api'
-import type { Db, Row } from '../db.ts'
+import type { AppendValue, Db, Row } from '../db.ts'
 import { duckdbDialect } from './dialect.ts'
 
 /** Converts DuckDB values to the plain JS shapes repositories expect. */
@@ -66,10 +66,36 @@ async function changedOn(conn: DuckDBConnection, sql: string, params: unknown[] 
   return Number(result.rowsChanged)
 }
 
+/**
+ * The Appender writes typed vectors straight into the table's storage: for a batch of audit rows this is several
+ * times cheaper than one INSERT with 14 bound parameters per row, which DuckDB parses, binds and plans each time.
+ * Inside a transaction the rows commit (or roll back) with it.
+ */
+async function appendOn(conn: DuckDBConnection, table: string, rows: ReadonlyArray<ReadonlyArray<AppendValue>>): Promise<void> {
+  const ap = await conn.createAppender(table)
+  try {
+    for (const row of rows) {
+      if (row.length !== ap.columnCount) throw new Error(`append to ${table}: ${row.length} values for ${ap.columnCount} columns`)
+      for (const v of row) {
+        if (v === null) ap.appendNull()
+        else if (typeof v === 'string') ap.appendVarchar(v)
+        else if (typeof v === 'number') ap.appendDouble(v)
+        else if (typeof v === 'bigint') ap.appendBigInt(v)
+        else ap.appendTimestampTZ(new DuckDBTimestampTZValue(BigInt(v.getTime()) * 1000n))
+      }
+      ap.endRow()
+    }
+    ap.flushSync()
+  } finally {
+    ap.closeSync()
+  }
+}
+
 /** A Db bound to one connection already inside a transaction. */
 function txDb(conn: DuckDBConnection): Db {
   const db: Db = {
     dialect: duckdbDialect,
+    appendRows: (table, rows) => appendOn(conn, table, rows),
     all: async <T>(sql: string, params?: unknown[]) => (await runOn(conn, sql, params)) as T[],
     one: async <T>(sql: string, params?: unknown[]) => (await runOn(conn, sql, params))[0] as T | undefined,
     run: (sql, params) => changedOn(conn, sql, params),

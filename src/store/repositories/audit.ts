@@ -21,6 +21,17 @@ export interface AuditRow {
 
 export type NewAuditRow = Omit<AuditRow, 'id'>
 
+/**
+ * What the audit writer adds to its per-minute counts (audit_writes) in the transaction that commits a batch: the
+ * batch itself, at `at`, and the writes the store refused since the last commit, each at its own time.
+ */
+export interface AuditWriteTally {
+  at: string
+  failed: Array<{ at: string; batches: number; rows: number }>
+}
+
+const minuteOf = (iso: string) => new Date(Math.floor(Date.parse(iso) / 60_000) * 60_000).toISOString()
+
 const COLS = 'timestamp, user_id, user_email, action, resource, params, params_before, result, duration_ms, client_ip, client_kind, correlation_id'
 const PER_ROW = 14
 
@@ -103,10 +114,33 @@ export function auditRepository(db: Db) {
      * Inserts many rows in one transaction: one commit for the whole batch, one statement per
      * INSERT_CHUNK rows (PostgreSQL binds at most 65535 parameters per statement).
      */
-    async insertMany(rows: NewAuditRow[]): Promise<void> {
+    async insertMany(rows: NewAuditRow[], tally?: AuditWriteTally): Promise<void> {
       if (rows.length === 0) return
       const write = turn.then(() =>
         onTheHead(async (tx) => {
+          if (tx.appendRows) {
+            // DuckDB: one process writes, and its inserts take turns (above), so the head needs no lock; the ids
+            // come with it in one read, and the rows go in through the Appender.
+            const head = await tx.one<{ seq: number | string; head: string; ids: Array<number | string> }>(
+              `SELECT seq, head, (SELECT list(nextval('audit_log_id_seq')) FROM range($1)) AS ids FROM audit_chain WHERE id = 1`,
+              [rows.length],
+            )
+            if (!head) throw new Error('audit chain head is missing (migration 11)')
+            const ids = head.ids.map(BigInt).sort((a, b) => (a < b ? -1 : 1))
+            let seq = Number(head.seq)
+            let prev = head.head
+            const values = rows.map((r, i) => {
+              prev = chainHash(prev, r)
+              return [
+                ids[i], new Date(r.timestamp), r.user_id, r.user_email, r.action, r.resource,
+                r.params === null ? null : toJsonColumn(r.params), r.params_before === null ? null : toJsonColumn(r.params_before),
+                r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id, BigInt(++seq), prev,
+              ]
+            })
+            await tx.appendRows('audit_log', values)
+            await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
+            return
+          }
           // Lock the head first (a no-op update), then read it: the rows chain onto what committed last.
           await tx.run(`UPDATE audit_chain SET seq = seq WHERE id = 1`)
           const head = await tx.one<{ seq: number | string; head: string }>(`SELECT seq, head FROM audit_chain WHERE id = 1`)
@@ -122,6 +156,25 @@ export function auditRepository(db: Db) {
             await tx.run(st.sql, st.params)
           }
           await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
+          if (tally) {
+            // Oldest minute first in every transaction: two workers lock the minute rows in one order.
+            const counts = [{ at: tally.at, batches: 1, rows: rows.length, failed_batches: 0, failed_rows: 0 }, ...tally.failed.map((f) => ({ at: f.at, batches: 0, rows: 0, failed_batches: f.batches, failed_rows: f.rows }))]
+            const byMinute = new Map<string, (typeof counts)[number]>()
+            for (const c of counts) {
+              const m = minuteOf(c.at)
+              const cur = byMinute.get(m)
+              if (!cur) byMinute.set(m, { ...c, at: m })
+              else for (const k of ['batches', 'rows', 'failed_batches', 'failed_rows'] as const) cur[k] += c[k]
+            }
+            for (const c of [...byMinute.values()].sort((a, b) => (a.at < b.at ? -1 : 1))) {
+              await tx.run(
+                `INSERT INTO audit_writes (minute, batches, rows, failed_batches, failed_rows) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (minute) DO UPDATE SET batches = audit_writes.batches + excluded.batches, rows = audit_writes.rows + excluded.rows,
+                   failed_batches = audit_writes.failed_batches + excluded.failed_batches, failed_rows = audit_writes.failed_rows + excluded.failed_rows`,
+                [c.at, c.batches, c.rows, c.failed_batches, c.failed_rows],
+              )
+            }
+          }
         }),
       )
       turn = write.catch(() => {})

@@ -90,9 +90,12 @@ export class FailureScanner {
   private readonly postToolHooks = new Set<string>();
   private assistantActed = false;
   private refusalReported = false;
-  private lastAssistantAsked = false;
-  /** The assistant's last words claimed something is missing or impossible. */
-  private lastAssistantDenied = false;
+  /**
+   * The assistant's last words in the turn, and whether it acted after them. They are judged (a question?
+   * a claim that something is missing?) only when a person answers, not for every line the assistant writes.
+   */
+  private lastAssistantText: string | null = null;
+  private actedAfterText = false;
   /** An interrupt waiting for the person's next words: a rejection only if they correct. */
   private pendingInterrupt: TranscriptEvent | null = null;
   /** A correction was typed (queued) while the assistant worked in this turn. */
@@ -140,7 +143,7 @@ export class FailureScanner {
     }
     if (event.sidechain) return;
     if (event.kind === 'tool_use') {
-      this.lastAssistantAsked = false;
+      this.actedAfterText = true;
       const input = event.call?.input;
       if (isRecord(input)) {
         for (const key of DESCRIPTIVE_INPUT_KEYS) {
@@ -149,8 +152,8 @@ export class FailureScanner {
         }
       }
     } else if (event.kind === 'assistant_text' && event.text.trim() !== '') {
-      this.lastAssistantAsked = endsWithQuestion(event.text);
-      this.lastAssistantDenied = claimsAbsence(event.text);
+      this.lastAssistantText = event.text;
+      this.actedAfterText = false;
       this.turnWords.add(event.text);
     }
   }
@@ -172,10 +175,9 @@ export class FailureScanner {
     let kind: string = outcome.kind;
     if (kind === 'error' && blockedByHook) kind = 'permission';
     else if (kind === 'ok') kind = maskedFailure(result) ?? 'ok';
-    const label = describeCall(result.toolName, result.toolInput);
     if (kind === 'permission') {
       this.refusalReported = true;
-      const finding = this.finding('permission_denied', 'warning', event, `${label}: ${result.text}`);
+      const finding = this.finding('permission_denied', 'warning', event, resultExcerpt(result));
       if (result.toolName === 'ExitPlanMode') {
         this.settlePlanRefusal(null);
         this.pendingPlanRefusal = finding;
@@ -186,7 +188,7 @@ export class FailureScanner {
       // The marker line that normally follows is the person's own line; keep this one only if none comes.
       if (this.assistantActed) this.pendingInterrupt ??= event;
     } else if (kind === 'error') {
-      this.add('tool_error', 'warning', event, `${label}: ${result.text}`);
+      this.add('tool_error', 'warning', event, resultExcerpt(result));
     }
   }
 
@@ -205,10 +207,11 @@ export class FailureScanner {
     const delivered = event.kind === 'human_prompt' && this.lastQueuedText !== null && event.text.trim() === this.lastQueuedText;
     this.lastQueuedText = event.kind === 'queued_prompt' ? event.text.trim() : null;
     if (!automatic && !delivered && (this.assistantActed || interrupt)) {
+      const said = this.lastAssistantText;
       const reason = rejectionReason(event.text, {
-        afterQuestion: this.lastAssistantAsked && !interrupt,
+        afterQuestion: !interrupt && !this.actedAfterText && said !== null && endsWithQuestion(said),
         afterInterrupt: interrupt !== null,
-        afterNegativeClaim: this.lastAssistantDenied,
+        afterNegativeClaim: said !== null && claimsAbsence(said),
         relatesToTurn: (text) => this.turnWords.overlaps(text),
       });
       if (reason) {
@@ -252,8 +255,8 @@ export class FailureScanner {
   private resetTurn(): void {
     this.assistantActed = false;
     this.refusalReported = false;
-    this.lastAssistantAsked = false;
-    this.lastAssistantDenied = false;
+    this.lastAssistantText = null;
+    this.actedAfterText = false;
   }
 
   private trackLastMessage(event: TranscriptEvent): void {
@@ -278,6 +281,11 @@ export class FailureScanner {
   private finding(findingType: FindingType, severity: Severity, event: TranscriptEvent, text: string): Finding {
     return { findingType, severity, line: event.line, turnIndex: event.turnIndex, excerpt: excerpt(text) };
   }
+}
+
+/** The call and what it answered; only built for a finding, most results need none. */
+function resultExcerpt(result: ToolResult): string {
+  return `${describeCall(result.toolName, result.toolInput)}: ${result.text}`;
 }
 
 /** Runs the detector over already-normalized events (tests, or events kept for another purpose). */

@@ -60,12 +60,14 @@ export interface CallSignature {
 export function callSignature(name: string, input: unknown): CallSignature {
   const target: Record<string, unknown> = {};
   const rest: Record<string, unknown> = {};
+  // Normalized once: the body and the word lists below both need it.
+  const command = isRecord(input) && typeof input.command === 'string' ? normalizeCommand(input.command) : undefined;
   if (isRecord(input)) {
     for (const key of Object.keys(input).sort()) {
       if (COSMETIC_KEYS.has(key)) continue;
       const value = input[key];
       if (key === 'pattern' && typeof value === 'string') continue;
-      if (key === 'command' && typeof value === 'string') rest[key] = normalizeValue(normalizeCommand(value));
+      if (key === 'command' && command !== undefined) rest[key] = normalizeValue(command);
       else if (TARGET_KEYS.has(key)) target[key] = typeof value === 'string' ? value.trim() : value;
       else rest[key] = normalizeValue(value);
     }
@@ -74,8 +76,8 @@ export function callSignature(name: string, input: unknown): CallSignature {
   }
   const signature: CallSignature = { name, target: JSON.stringify(target), body: JSON.stringify(rest) };
   if (isRecord(input) && typeof input.pattern === 'string') signature.pattern = input.pattern.replace(/\\/g, '').trim();
-  if (isRecord(input) && typeof input.command === 'string') {
-    const tokens = normalizeCommand(input.command).split(' ').filter((t) => t !== '');
+  if (command !== undefined) {
+    const tokens = command.split(' ').filter((t) => t !== '');
     signature.words = tokens.filter((t) => !t.startsWith('-')).map((t) => t.replace(STANDALONE_NUMBER, '0'));
     signature.flags = tokens.filter((t) => t.startsWith('-'));
   }

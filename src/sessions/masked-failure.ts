@@ -125,7 +125,8 @@ const CRASHED = new RegExp(
 );
 
 const MISSING_HINT = /[Nn]o such|cannot |not found|curl: \(/;
-// Every rule below needs one of these words; most outputs have none and are passed over in one scan.
+// Every rule below needs one of these words (OWN_REFUSAL and OWN_MISSING included); most outputs have none
+// and are passed over in one scan.
 const ANY_SIGNAL =
   /fail|Fail|FAIL|rror|ERROR|No such|no such|not found|cannot|denied|sudoers|sudo:|Traceback|xception|panic|fatal|Segmentation|Killed|not ok|reformatted|Code style|undefined|\.go:\d|\*\* \(|✖|== Compilation|curl: \(/;
 
@@ -134,9 +135,10 @@ export function maskedFailure(result: ToolResult): MaskedOutcome {
   if (result.isError || !isShellResult(result)) return null;
   const text = edges(result.text);
   if (text === '') return null;
+  // Every outcome below, a reader's own error lines included, needs one of these words.
+  if (!ANY_SIGNAL.test(text)) return null;
   const command = isRecord(result.toolInput) ? asString(result.toolInput.command) : undefined;
   const reader = command !== undefined && onlyReads(command);
-  if (!reader && !ANY_SIGNAL.test(text)) return null;
   if ((text.includes('sudo') || text.includes('ermission denied')) && OWN_REFUSAL.test(text)) return 'permission';
   if (MISSING_HINT.test(text) && OWN_MISSING.test(text)) return 'error';
   if (reader) return null;

@@ -213,6 +213,7 @@ export class FailureScanner {
         afterInterrupt: interrupt !== null,
         afterNegativeClaim: said !== null && claimsAbsence(said),
         relatesToTurn: (text) => this.turnWords.overlaps(text),
+        relatesToRecentWork: (text) => this.turnWords.overlapsRecent(text),
       });
       if (reason) {
         if (interrupt) this.add('user_rejection', 'info', interrupt, interrupt.text);
@@ -226,7 +227,7 @@ export class FailureScanner {
     if (event.kind === 'human_prompt') {
       this.resetTurn();
       this.queuedCorrection = false;
-      this.turnWords.clear();
+      this.turnWords.endTurn();
     }
   }
 

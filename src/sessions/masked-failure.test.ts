@@ -113,6 +113,18 @@ test('onlyReads: every segment must only print data; quoted pipes do not split',
   assert.equal(onlyReads('FOO=1 python run.py'), false);
 });
 
+test('onlyReads: a subcommand after a flag and its value (`kubectl --context x logs`) is still a read; a value that is not one is not', () => {
+  assert.equal(onlyReads('kubectl --context staging logs deploy/web --tail 20'), true);
+  assert.equal(onlyReads('git -C ../api log --oneline'), true);
+  assert.equal(onlyReads('git --no-pager diff'), true);
+  // The word after the flag is the subcommand here, and applying manifests is no read.
+  assert.equal(onlyReads('kubectl --context staging apply -f k8s/'), false);
+  assert.equal(onlyReads('git -C ../api commit -m ""'), false);
+  const logs = bash('kubectl --context staging logs deploy/web --tail 20', 'Error: SMTP_HOST is not set');
+  assert.equal(maskedFailure(logs), null);
+  assert.equal(maskedFailure(bash('kubectl --context staging rollout status deploy/web', 'Error: deployment "web" exceeded its progress deadline')), 'error');
+});
+
 test('masked failure: other runners and build tools report failures in their own words', () => {
   const failed: Array<[string, string]> = [
     ['mvn test | tail -3', '[ERROR] Tests run: 10, Failures: 2, Errors: 0, Skipped: 0'],

@@ -173,9 +173,24 @@ export function onlyReads(command: string): boolean {
     const program = words[0].replace(/^.*\//, '');
     if (READER_PROGRAMS.has(program)) continue;
     const subcommands = READER_SUBCOMMANDS.get(program);
-    const sub = words.slice(1).find((w) => !w.startsWith('-'));
-    if (subcommands && sub !== undefined && subcommands.has(sub)) continue;
+    if (subcommands && subcommands.has(subcommandOf(words, subcommands) ?? '')) continue;
     return false;
   }
   return true;
+}
+
+/**
+ * The subcommand of `git log`, `git -C repo log` or `kubectl --context staging logs`: the first word that is
+ * not a flag, passing over a word right after a flag (it may be that flag's value) unless it is a known one.
+ */
+function subcommandOf(words: string[], known: Set<string>): string | undefined {
+  for (let i = 1; i < words.length; i += 1) {
+    const word = words[i];
+    if (word.startsWith('-')) continue;
+    if (known.has(word)) return word;
+    const previous = words[i - 1];
+    if (i > 1 && previous.startsWith('-') && !previous.includes('=')) continue;
+    return word;
+  }
+  return undefined;
 }

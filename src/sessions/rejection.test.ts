@@ -209,3 +209,70 @@ test('"too high", "they belong in …", "keep this out of …", "no need to …"
   assert.equal(rejectionReason("it isn't clear to me how the band is computed, can you explain?", ctx), null);
   assert.equal(rejectionReason('keep going', ctx), null);
 });
+
+test('statements about the work: how it is or has to be, what the step does, that it fails; praise and plain facts are not', () => {
+  const aboutExports = { afterQuestion: false, relatesToTurn: (t: string) => /export|csv|endpoint|snapshot|signup/.test(t) };
+  for (const text of [
+    'the other exports live under /exports/, so /exports/contacts.csv please',
+    'snapshot tests are banned in this repo, assert on the header and row count',
+    'a new endpoint is a minor bump, 1.8.0',
+    "that's missing the semicolon change",
+    'that rejects half of the users',
+    'signup gives me a 500 on staging',
+  ]) {
+    assert.ok(rejectionReason(text, aboutExports), text);
+  }
+  for (const text of [
+    'the export looks great',
+    "that's exactly what I needed",
+    'that will do',
+    'the weather is nice today', // a statement, but not about anything the assistant touched
+    'it works now, thanks',
+  ]) {
+    assert.equal(rejectionReason(text, aboutExports), null, text);
+  }
+});
+
+test('a statement about earlier work counts through relatesToRecentWork; the turn alone would miss it', () => {
+  const text = 'the CSV should use semicolons as separator, our customers are in Germany';
+  const turnOnly = { afterQuestion: false, relatesToTurn: (t: string) => t.includes('formatphone') };
+  assert.equal(rejectionReason(text, turnOnly), null);
+  assert.ok(rejectionReason(text, { ...turnOnly, relatesToRecentWork: (t: string) => t.includes('csv') }));
+});
+
+test('challenges, expectations, team habits, restrictions and "X please" about the work', () => {
+  const ctx = { afterQuestion: false, relatesToTurn: (t: string) => /chart|version|rate|lint|commit/.test(t) };
+  for (const text of [
+    'where is 3.0.0 coming from? versions are bumped at release time',
+    'a pie chart for a time series?',
+    'I wanted a bar chart',
+    'I thought we agreed to keep the version',
+    'we book everything at the monthly average rate',
+    'lint the changed files only',
+    'line chart please',
+  ]) {
+    assert.ok(rejectionReason(text, ctx), text);
+  }
+  for (const text of [
+    'where do the exchange rates come from?', // a question about facts, not a challenge
+    'what chart would you use for this?',
+    'we can add a chart later',
+    'commit it please', // an instruction to go on, not another version of the work
+    'Node 20 please', // names something, but nothing the assistant made
+  ]) {
+    assert.equal(rejectionReason(text, ctx), null, text);
+  }
+});
+
+test('TurnWords.overlapsRecent remembers a few earlier turns and forgets older ones', () => {
+  const words = new TurnWords();
+  words.add('Added GET /contacts.csv in api/export.js');
+  words.endTurn();
+  assert.equal(words.overlaps('the csv'), false);
+  assert.equal(words.overlapsRecent('the csv'), true);
+  for (let i = 0; i < 8; i += 1) {
+    words.add(`restored helper${i}`);
+    words.endTurn();
+  }
+  assert.equal(words.overlapsRecent('the csv'), false);
+});

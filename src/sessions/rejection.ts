@@ -26,6 +26,8 @@ export interface RejectionContext {
   relatesToTurn?: (normalizedText: string) => boolean;
   /** The assistant's last words claimed something is absent or impossible ("I couldn't find any usages"). */
   afterNegativeClaim?: boolean;
+  /** Whether a content word of the text was used by the assistant in this turn or the few before it (see TurnWords.overlapsRecent). */
+  relatesToRecentWork?: (normalizedText: string) => boolean;
 }
 
 // Longer messages are new task descriptions or pasted material, not a quick push-back.
@@ -128,7 +130,7 @@ const CONTINUE =
 
 // Reassurance and closings carry negations without rejecting anything.
 const REASSURANCE =
-  /\b(?:(?:it|that) (?:doesn'?t|does not) matter|never ?mind|no (?:problem|worries)|not a (?:problem|big deal|issue)|no issue|nothing else|that'?s all|i'?m (?:good|done)|why not|go ahead|go for it|fine by me)\b|^(?:please )?(?:don'?t|do not) forget\b/;
+  /\b(?:(?:it|that) (?:doesn'?t|does not) matter|never ?mind|no (?:problem|worries)|not a (?:problem|big deal|issue)|no issue|nothing else|that'?s all|i'?m (?:good|done)|why not|go ahead|go for it|fine by me|take your time|no rush)\b|^(?:please )?(?:don'?t|do not) forget\b/;
 // A new request or question, not a verdict on the last step.
 const NEW_TASK_OPENER = /^(?:now|next|also|then|and now|let'?s|can you|could you|would you|will you|please (?:add|also|create|write|make)|add|create|implement|build)\b/;
 const QUESTION =
@@ -154,6 +156,83 @@ const TOO_MUCH = /\btoo (?:high|low|big|small|slow|fast|long|short|many|few|much
 const KEEP_CUE = /\b(?:belongs?|has to stay|have to stay|must stay|needs? to stay|should stay|is needed|are needed|keep (?:it|them|this|those|these))\b/;
 // "please keep this out of main until …", "leave it as it was", "hold off on pushing".
 const HOLD_OPENER = /^(?:please )?(?:keep|leave|hold off|hold back)\b(?! (?:going|it up|up the)\b)/;
+
+// ---- statements about the work: the person states how things are, and it is not how the assistant did them --
+
+// A clause's subject and its finite verb: "the other exports live under …", "snapshot tests are banned …",
+// "that rejects half our users", "signup gives me a 500". The subject is a short noun phrase (at most
+// three words after its determiners); the verb a copula, a modal or a present-tense verb.
+const STATEMENT = new RegExp(
+  String.raw`^((?:(?:the|a|an|our|all|every|each|any|these|those|this|that|other|new|old|same|real|whole)\s+)*` +
+    String.raw`[\w./@:-]+(?:\s+[\w./@:-]+){0,2}?)\s+` +
+    String.raw`(?:is|are|was|were|isn'?t|aren'?t|wasn'?t|weren'?t|must|should|shall|shouldn'?t|has to|have to|needs? to|` +
+    String.raw`can'?t|cannot|won'?t|will|would|wouldn'?t|belongs?|lives?|goes|stays?|comes?|gives?|touches|rejects|breaks|` +
+    String.raw`misses|lacks|deletes|removes|drops|overwrites|sends|emails|returns|shows|looks|seems|means|counts|uses|runs|` +
+    String.raw`needs|contains|includes|ignores|skips|loads|fails|crashes|hangs|throws)\b(.*)$`,
+);
+const PRONOUN_SUBJECT = /^(?:that|this|it|these|those|they)(?:\s+\w+)?$/;
+// Subjects that are not about the work: the person, the assistant, or filler.
+const NOT_WORK_SUBJECT = /^(?:i|we|you|he|she|there|here|what|which|who|how|why|when|where|everything|nothing|something|anything|all|one|ok|okay|yes|no|so|and|but|also|now|then|maybe|perhaps)\b/;
+// Predicates that praise or accept: "that looks good", "this is exactly what I needed", "it works".
+const POSITIVE_PREDICATE =
+  /^\s*(?:(?:really|so|very|exactly|pretty|much|way|all|now|also|still)\s+)*(?:good|great|fine|perfect|right|correct|better|nice|clear|clean|ok|okay|alright|helpful|expected|enough|what i (?:wanted|needed|meant|asked)|done|working|passing|fixed|green|it|fast|faster|useful|awesome|amazing|excellent|lovely|neat|beautiful|readable|quick|quicker|impressive|do|suffice|enough|(?:look|looks|seem|seems) (?:good|great|fine|right|correct|better|nice|ok|okay))\b/;
+// The person reports the work failing: "signup gives me a 500", "it throws on empty input", "I get a blank page".
+const FAILURE_REPORT =
+  /\b(?:gives?|giving|got|get|getting|returns?|returning|throws?|throwing|shows?|showing|see|seeing)\b (?:me |us )?(?:an? |the |only |just )?(?:\d{3}\b|errors?\b|exception|blank|empty|nothing\b|crash|stack ?trace|traceback|timeout|white screen)|\b(?:crash(?:es|ed|ing)?|fails?|failed|failing|errors? out|blows up|blew up)\b/;
+// A habit or rule of the team the assistant went against: "we book everything at the monthly rate".
+const CONVENTION =
+  /^(?:(?:here|in this (?:repo|project|team|codebase)),? )?we (?!(?:can|could|will|would|should|might|may|need|must|shall|are|were|have|had|continue|'ll|'d|'re|'ve)\b)(?:always |never |only |usually |normally )?\w+/;
+// Questions that challenge rather than ask: "where is 3.0.0 coming from?", "a pie chart for a time series??".
+const CHALLENGE_QUESTION =
+  /\bwhere (?:is|are|did|does|do) [^?]*\b(?:come|coming|get|getting) (?:from|that)\b(?<!\bwhere (?:do|does) (?:the|these|those|this|that|it|they) \w+(?: \w+)? (?:come|get) from)|\?{2,}|\?!|!\?|\b(?:since when|who told you|who asked)\b/;
+const WH_OR_AUX_OPENER =
+  /^(?:what|why|how|when|where|which|who|whose|can|could|would|will|is|are|am|do|does|did|should|shall|have|has|may|might|and|or|so|any|anything|also)\b/;
+// "I needed both", "I wanted a bar chart", "I thought we agreed on a PR": what the person expected instead.
+const EXPECTED_OTHERWISE =
+  /\bi (?:needed|wanted|expected|was expecting|was hoping for|intended)\b|\bi thought (?:we|you|it|that|this|the|they)\b|\bwe (?:agreed|decided|said)\b|\bas (?:agreed|discussed)\b/;
+// "lint src/signup only", "round only the chart labels", "just the filters".
+const RESTRICTION_MID = /\b(?:only|just) the\b|\w+ only\b[.!]?$|\b(?:\w+) only (?:the|in|on|for|to|what|where|when)\b|^\w+ only\b/;
+// "line chart please", "semicolons please": the person names the version they want of what was just made.
+const PLEASE_PHRASE = /^(?:[\w./@:-]+\s+){0,3}[\w./@:-]+,? please[.!]?$|^please,? (?:[\w./@:-]+\s+){0,3}[\w./@:-]+[.!]?$/;
+const VERB_OPENER =
+  /^(?:please\s+)?(?:add|create|write|make|build|implement|run|deploy|commit|push|open|show|send|check|test|explain|tell|give|generate|draft|start|begin|continue|go|keep going)\b/;
+
+/**
+ * A statement about the work, the most common form a correction takes once it does not open with "no":
+ * the person says how something is or has to be ("snapshot tests are banned in this repo", "a new endpoint
+ * is a minor bump", "the CSV should use semicolons"), what the assistant's step does ("that rejects half our
+ * users"), that it fails ("signup gives me a 500"), how the team does it, what they expected instead, or
+ * names the version they want ("line chart please"). Each needs the message to be about the work: a
+ * pronoun subject, or words the assistant used in this or one of the previous turns.
+ */
+function statesOtherwise(head: string, opening: string, related: (text: string) => boolean, recent: (text: string) => boolean): string | null {
+  if (REASSURANCE.test(head) || APPRAISAL_OPENER.test(opening)) return null;
+  if (EXPECTED_OTHERWISE.test(head)) return 'expected otherwise';
+  const firstSentence = opening.split(/(?<=[.!?])\s+/)[0];
+  if (firstSentence.endsWith('?')) {
+    if (CHALLENGE_QUESTION.test(firstSentence)) return 'challenge';
+    // An echo question about the work ("a pie chart for a time series?"): no question word, the turn's words.
+    if (!WH_OR_AUX_OPENER.test(firstSentence) && !/\byou\b/.test(firstSentence) && related(firstSentence)) return 'echo question';
+    return null;
+  }
+  if (NEW_TASK_OPENER.test(opening) || VERB_OPENER.test(opening) || QUESTION.test(opening)) return null;
+  const clause = firstSentence
+    .split(/[,;:—–]\s*|\s+(?:so|but|because|since|and)\s+/)[0]
+    .replace(/\b(that|this|it|they|these|those)'(s|re)\b/g, (_, subject: string, verb: string) => `${subject} ${verb === 's' ? 'is' : 'are'}`);
+  const statement = STATEMENT.exec(clause);
+  if (statement) {
+    const subject = statement[1];
+    const predicate = statement[2] ?? '';
+    const about = PRONOUN_SUBJECT.test(subject) || (!NOT_WORK_SUBJECT.test(subject) && recent(subject));
+    if (about && !POSITIVE_PREDICATE.test(predicate) && !APPRAISAL.test(predicate)) return 'statement about the work';
+  }
+  if (FAILURE_REPORT.test(head) && !APPRAISAL.test(head) && related(head)) return 'failure report';
+  if (CONVENTION.test(opening) && related(head)) return 'convention';
+  if (RESTRICTION_MID.test(firstSentence) && related(firstSentence)) return 'restriction';
+  if (PLEASE_PHRASE.test(firstSentence) && related(firstSentence)) return 'names the version wanted';
+  return null;
+}
+const APPRAISAL_OPENER = /^(?:(?:that|this|it)(?:'s| is| was| looks?| seems?)? ?(?:really |so |very |exactly )?(?:great|good|nice|perfect|fine|better|awesome|amazing|helpful|expected|what i (?:wanted|needed|meant|asked)))\b|^(?:makes sense|works|working|looks good|all good|fair enough|fair|right|true|exactly|agreed|love it|nice one)\b/;
 
 /**
  * The general case of "negates, redirects or contradicts what it just did or claimed": a message that
@@ -230,6 +309,8 @@ export function rejectionReason(text: string, context: RejectionContext): string
   if (NOT_SEEN.test(head) && (related(head) || ANAPHORA.test(head))) return 'not seen';
   const general = contradictsTurn(head, opening, related);
   if (general) return general;
+  const stated = statesOtherwise(head, opening, related, context.relatesToRecentWork ?? related);
+  if (stated) return stated;
   const should = SHOULD.exec(opening);
   if (should && (ANAPHORIC_SUBJECT.test(should[1]) || related(head))) return 'should';
   if (STILL_BROKEN.test(head) && related(head)) return 'still broken';
@@ -320,5 +401,35 @@ export class TurnWords {
     this.texts = [];
     this.chars = 0;
     this.words = null;
+    this.earlier = [];
+    this.recentWords = null;
+  }
+
+  /** Texts of the turns before this one, newest last; "the CSV should use semicolons" may be about them. */
+  private earlier: string[][] = [];
+  private recentWords: Set<string> | null = null;
+  private static readonly EARLIER_TURNS = 8;
+
+  /** Ends the turn: its texts become one of the earlier turns that overlapsRecent() also looks at. */
+  endTurn(): void {
+    if (this.texts.length > 0) {
+      this.earlier.push(this.texts);
+      if (this.earlier.length > TurnWords.EARLIER_TURNS) this.earlier.shift();
+    }
+    this.texts = [];
+    this.chars = 0;
+    this.words = null;
+    this.recentWords = null;
+  }
+
+  /** True when any content word of `text` was used in this turn or the EARLIER_TURNS before it. */
+  overlapsRecent(text: string): boolean {
+    if (this.overlaps(text)) return true;
+    if (this.recentWords === null) {
+      this.recentWords = new Set<string>();
+      for (const texts of this.earlier) for (const kept of texts) for (const word of contentWords(kept)) this.recentWords.add(word);
+    }
+    const words = this.recentWords;
+    return contentWords(text).some((word) => words.has(word));
   }
 }

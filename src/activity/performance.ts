@@ -18,9 +18,14 @@ export const PERFORMANCE_DEFINITION = {
   window: 'the per-minute histograms whose minute starts in [since, until); previous: the window of the same length just before since',
   errors: 'responses with a 5xx status (the server failed); client_errors: 4xx responses (refused or invalid requests); error_rate: errors / requests',
   latency: 'from the request arriving to the response sent (Fastify\'s elapsed time), counted in fixed buckets; p50/p95/p99 are interpolated within the bucket the rank falls in, as Prometheus\' histogram_quantile does; a rank in the last, open bucket reports its lower bound (30000 ms)',
+  slow_examples: 'per route, its slowest request in each of up to 3 minutes of the window, slowest first: the minute, the duration, the status class and the correlation id; audited says whether audit rows carry that id (pages, static files and health polls write none), timeline is the filter that lists them',
   scheduler: 'one row per job from its run_… audit rows in the window: runs, p95 and max duration, errors (error.*), budget overruns (error.timeout: the tick ran past AGNES_JOB_BUDGET_SECONDS), skipped ticks',
-  audit_writer: 'rows_written: audit rows stored with a timestamp in the window; failed_batches/failed_rows: writes the store refused in the window (state/audit-failures.ndjson; those rows were spooled, not lost); spool_pending_rows: spooled rows not yet replayed into the store',
+  audit_writer: 'batches/rows: the audit writer\'s commits in the window and the rows they held, every worker\'s (replays of the spool included); failed_batches/failed_rows: writes the store refused in the window (those rows were spooled, not lost), counted with the first commit after them; last_error: the newest refusal\'s message (state/audit-failures.ndjson); rows_written: audit rows stored with a timestamp in the window; spool_pending_rows: spooled rows not yet replayed into the store',
 } as const
+
+/** Slow examples shown per route. */
+const SLOW_EXAMPLES = 3
+const MINUTE_MS = 60_000
 
 const round = (v: number | null, digits = 3) => (v === null ? null : Math.round(v * 10 ** digits) / 10 ** digits)
 
@@ -103,11 +108,10 @@ export function spooledRows(svc: Pick<Services, 'audit'>): number {
   return n
 }
 
-/** Failed audit writes with a time in [since, until), from the failure log beside the store. */
-function auditFailuresBetween(svc: Pick<Services, 'audit'>, since: Date, until: Date) {
+/** The newest refused audit write's message with a time in [since, until), from the failure log beside the store. */
+function lastAuditError(svc: Pick<Services, 'audit'>, since: Date, until: Date) {
   const from = svc.audit.failures.since(since)
-  const after = svc.audit.failures.since(until)
-  return { failed_batches: from.batches - after.batches, failed_rows: from.rows - after.rows, last_error: from.batches > after.batches ? from.last_error : null }
+  return from.batches > svc.audit.failures.since(until).batches ? from.last_error : null
 }
 
 /**
@@ -120,12 +124,30 @@ export async function performance(svc: Pick<Services, 'store' | 'audit' | 'confi
   const until = filters.until ?? now.toISOString()
   const length = Date.parse(until) - Date.parse(since)
   const prevSince = new Date(Date.parse(since) - length).toISOString()
-  const [cur, prev, jobs, rowsWritten] = await Promise.all([
+  const [cur, prev, jobs, rowsWritten, writes, slow] = await Promise.all([
     svc.store.requestMetrics.window(since, until),
     svc.store.requestMetrics.window(prevSince, since),
     svc.store.opsMetrics.jobStats(filters),
     svc.store.opsMetrics.auditRowsBetween(since, until),
+    svc.store.opsMetrics.auditWrites(since, until),
+    svc.store.requestMetrics.slowest(since, until, SLOW_EXAMPLES),
   ])
+  // A request's audit rows are stamped between its start (its duration before the minute it ended in) and its end.
+  const rangeOf = (e: (typeof slow)[number]) => ({
+    since: new Date(Date.parse(e.minute) - Math.ceil(e.duration_ms / MINUTE_MS) * MINUTE_MS).toISOString(),
+    until: new Date(Date.parse(e.minute) + 2 * MINUTE_MS).toISOString(),
+  })
+  const audited = slow.length
+    ? await svc.store.opsMetrics.auditedCorrelations([...new Set(slow.map((e) => e.correlation_id))], slow.reduce((m, e) => (rangeOf(e).since < m ? rangeOf(e).since : m), since), new Date(Date.parse(until) + 2 * MINUTE_MS).toISOString())
+    : new Set<string>()
+  const examplesOf = new Map<string, Array<{ minute: string; duration_ms: number; status_class: string; correlation_id: string; audited: boolean; timeline: Record<string, string> }>>()
+  for (const e of slow) {
+    const key = `${e.method} ${e.route}`
+    const list = examplesOf.get(key) ?? []
+    // Its own reads of the Activity Center are hidden from an admin by default: the link asks for them too.
+    list.push({ minute: e.minute, duration_ms: round(e.duration_ms)!, status_class: e.status_class, correlation_id: e.correlation_id, audited: audited.has(e.correlation_id), timeline: { correlation_id: e.correlation_id, ...rangeOf(e), include_self_reads: 'true' } })
+    examplesOf.set(key, list)
+  }
   const prevBy = byRoute(prev)
   const routes = [...byRoute(cur).values()].map((c) => {
     const p = prevBy.get(`${c.method} ${c.route}`)
@@ -138,6 +160,7 @@ export async function performance(svc: Pick<Services, 'store' | 'audit' | 'confi
       status_classes: c.status_classes,
       previous: pf,
       p95_change: pf?.p95_ms && f.p95_ms !== null ? round(f.p95_ms / pf.p95_ms - 1, 4) : null,
+      slow_examples: examplesOf.get(`${c.method} ${c.route}`) ?? [],
     }
   })
   routes.sort((a, b) => (b.p95_ms ?? -1) - (a.p95_ms ?? -1) || b.requests - a.requests || `${a.method} ${a.route}`.localeCompare(`${b.method} ${b.route}`))
@@ -170,6 +193,6 @@ export async function performance(svc: Pick<Services, 'store' | 'audit' | 'confi
       job: j.action.replace(/^run_/, ''), action: j.action, runs: j.runs, p95_ms: round(j.p95_ms), max_ms: round(j.max_ms),
       budget_ms: budgetMs, overruns: j.overruns, errors: j.errors, skipped: j.skipped,
     })),
-    audit_writer: { rows_written: rowsWritten, ...auditFailuresBetween(svc, new Date(since), new Date(until)), spool_pending_rows: spooledRows(svc) },
+    audit_writer: { ...writes, last_error: lastAuditError(svc, new Date(since), new Date(until)), rows_written: rowsWritten, spool_pending_rows: spooledRows(svc) },
   }
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino'
 import { systemClock, type Clock } from '../clock.ts'
 import type { NewAuditRow, Store } from '../store/index.ts'
+import type { AuditWriteTally } from '../store/repositories/audit.ts'
 import { capParams, redactAuditString } from './caps.ts'
 import { AuditFailureLog } from './failure-log.ts'
 import { AuditSpool } from './spool.ts'
@@ -22,6 +23,8 @@ export interface AuditEntry {
 }
 
 const MAX_BATCH = 500
+/** Refused writes held for the store's counts while it keeps refusing: one entry a minute, the oldest dropped first. */
+const MAX_UNCOUNTED_MINUTES = 10_000
 /**
  * A resource naming a record by its generated id (`token:<uuid>`, `feedback:<uuid>`, `event:42`) holds no secret, but
  * `token:<uuid>` reads like "token: <value>" to the redaction rules, which hid which token was created or revoked.
@@ -46,6 +49,11 @@ export class AuditWriter {
   private flushing = false
   /** This process spooled rows the store refused: the next successful write replays them without waiting for the timer. */
   private spooledHere = false
+  /**
+   * Writes the store refused, per minute, not yet added to its counts (audit_writes): the store was what failed, so
+   * they go with the next batch it commits. The failure log beside the store has them at once.
+   */
+  private uncounted = new Map<string, { at: string; batches: number; rows: number }>()
   readonly failures: AuditFailureLog
   readonly spool: AuditSpool
 
@@ -94,7 +102,7 @@ export class AuditWriter {
         const batch = this.queue.splice(0, MAX_BATCH)
         const rows = batch.map((p) => p.row)
         try {
-          await this.store.audit.insertMany(rows)
+          await this.commit(rows)
           if (this.spooledHere) {
             this.spooledHere = false
             void this.replaySpool()
@@ -102,7 +110,9 @@ export class AuditWriter {
         } catch (e) {
           const message = e instanceof Error ? e.message : String(e)
           this.log.error({ err: message, rows: rows.length }, 'audit write failed; rows spooled for retry')
-          this.failures.record(new Date(), rows.length, message)
+          const at = this.clock.now()
+          this.failures.record(at, rows.length, message)
+          this.countFailure(at.toISOString(), 1, rows.length)
           try {
             this.spool.append(rows)
             this.spooledHere = true
@@ -120,7 +130,7 @@ export class AuditWriter {
   /** Moves spooled rows back into the store; called at start and periodically. */
   async replaySpool(): Promise<number> {
     try {
-      const n = await this.spool.replay((rows) => this.store.audit.insertMany(rows))
+      const n = await this.spool.replay((rows) => this.commit(rows))
       if (n) this.log.info({ rows: n }, 'replayed spooled audit rows')
       return n
     } catch (e) {
@@ -128,6 +138,31 @@ export class AuditWriter {
       this.spooledHere = true
       return 0
     }
+  }
+
+  /**
+   * Commits rows with the counts of this batch and of the refused writes not yet counted. Those are taken out while
+   * the commit runs (a replay may commit alongside a flush) and put back if it fails.
+   */
+  private async commit(rows: NewAuditRow[]): Promise<void> {
+    const tally: AuditWriteTally = { at: this.clock.now().toISOString(), failed: [...this.uncounted.values()] }
+    this.uncounted.clear()
+    try {
+      await this.store.audit.insertMany(rows, tally)
+    } catch (e) {
+      for (const f of tally.failed) this.countFailure(f.at, f.batches, f.rows)
+      throw e
+    }
+  }
+
+  private countFailure(at: string, batches: number, rows: number): void {
+    const minute = new Date(Math.floor(Date.parse(at) / 60_000) * 60_000).toISOString()
+    const cur = this.uncounted.get(minute)
+    if (cur) {
+      cur.batches += batches
+      cur.rows += rows
+    } else this.uncounted.set(minute, { at: minute, batches, rows })
+    if (this.uncounted.size > MAX_UNCOUNTED_MINUTES) this.uncounted.delete(this.uncounted.keys().next().value!)
   }
 
   /** Resolves when everything queued so far is durable. */

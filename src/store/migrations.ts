@@ -559,6 +559,27 @@ export const migrations: Migration[] = [
       `CREATE INDEX feedback_comments_report ON feedback_comments (report_id, created_at)`,
     ],
   },
+  {
+    version: 16,
+    name: 'the audit writer\'s commits and refused writes per minute; each request minute\'s slowest request and its correlation id',
+    statements: [
+      // Per minute: batches the audit writer committed and their rows, and writes the store refused (added with the
+      // first commit after them, since the store is what failed). Every worker adds to the same minute row inside the
+      // transaction that commits its batch, so the Performance view's figures are the instance's. Purged with the
+      // audit log's retention.
+      `CREATE TABLE audit_writes (
+        minute TIMESTAMPTZ PRIMARY KEY,
+        batches BIGINT NOT NULL,
+        rows BIGINT NOT NULL,
+        failed_batches BIGINT NOT NULL,
+        failed_rows BIGINT NOT NULL
+      )`,
+      // The slowest request of the minute and key, so a slow route's examples lead to their audit rows (the timeline
+      // by correlation_id); NULL on minutes counted before this version.
+      `ALTER TABLE request_metrics ADD COLUMN slowest_ms DOUBLE PRECISION`,
+      `ALTER TABLE request_metrics ADD COLUMN slowest_correlation_id VARCHAR`,
+    ],
+  },
 ]
 
 /**

@@ -7,7 +7,7 @@ import { AdjustableClock } from '../../src/clock.ts'
 import { configForDataDir } from '../../src/config.ts'
 import { AuditFailureLog } from '../../src/audit/failure-log.ts'
 import { AuditSpool } from '../../src/audit/spool.ts'
-import type { AuditWriter } from '../../src/audit/index.ts'
+import { AuditWriter } from '../../src/audit/index.ts'
 import { activityQuerySchema, toFilters } from '../../src/activity/index.ts'
 import { usage, ACTIVE_ACTIONS } from '../../src/activity/usage.ts'
 import { queries } from '../../src/activity/queries.ts'
@@ -175,7 +175,7 @@ describeStores('insights', (h) => {
     assert.deepEqual([ben.total_fingerprints, ben.rows.length, ben.rows[0].fingerprint, ben.rows[0].calls, ben.rows[0].people], [2, 1, A, 1, 1])
   })
 
-  test('performance: a second worker adds to the same minutes; percentiles come from the histograms', async () => {
+  test('performance: a second worker adds to the same minutes; percentiles come from the histograms; slow examples and the audit writer', async () => {
     const cfg = await h.freshConfig()
     const storeA = await openStore(cfg)
     // Another worker: its own connection to the same PostgreSQL database. DuckDB has one writing process, so its
@@ -186,13 +186,13 @@ describeStores('insights', (h) => {
       clock.freeze(new Date(NOW.getTime() - 70 * 60_000 + 5_000))
       const workerA = new RequestMetricsRecorder({ store: storeA, clock, log }, 60_000)
       const workerB = new RequestMetricsRecorder({ store: storeB, clock, log }, 60_000)
-      workerA.record('GET', '/api/health', 200, 100) // the previous window
+      workerA.record('GET', '/api/health', 200, 100, 'old') // the previous window
       await workerA.flush()
       clock.freeze(new Date(NOW.getTime() - 10 * 60_000 + 5_000))
-      for (const ms of [3, 4, 6, 8, 30, 40, 300]) workerA.record('GET', '/api/health', 200, ms)
-      for (const ms of [7, 45, 350]) workerB.record('GET', '/api/health', 204, ms)
-      workerA.record('POST', '/api/query', 200, 20)
-      workerB.record('POST', '/api/query', 500, 60_000)
+      for (const ms of [3, 4, 6, 8, 30, 40, 300]) workerA.record('GET', '/api/health', 200, ms, `a-${ms}`)
+      for (const ms of [7, 45, 350]) workerB.record('GET', '/api/health', 204, ms, `b-${ms}`)
+      workerA.record('POST', '/api/query', 200, 20, 'q-fast')
+      workerB.record('POST', '/api/query', 500, 60_000, 'q-slow')
       workerB.record('POST', '/api/query', 400, 1)
       workerA.record('GET', undefined, 404, 0.4)
       workerB.record('BREW', '/api/health', 200, 3)
@@ -201,17 +201,31 @@ describeStores('insights', (h) => {
       await Promise.all([workerA.close(), workerB.close()])
 
       const dir = tempDir()
-      const files = auditFiles(dir)
-      files.failures.record(new Date(NOW.getTime() - 5 * 60_000), 3, 'store refused')
-      files.failures.record(new Date(NOW.getTime() - 3 * DAY), 9, 'long ago')
+      // The audit writers of two workers: A's store refuses one batch (spooled, then replayed), B's commits.
+      clock.freeze(new Date(NOW.getTime() - 5 * 60_000))
+      let refuse = true
+      const flaky = { ...storeA, audit: { ...storeA.audit, insertMany: (...a: Parameters<Store['audit']['insertMany']>) => (refuse ? Promise.reject(new Error('store refused')) : storeA.audit.insertMany(...a)) } }
+      const writerA = new AuditWriter(flaky, dir, log, clock)
+      const writerB = new AuditWriter(storeB, tempDir(), log, clock)
+      const entry = (i: number) => ({ action: 'query.run', result: 'success', user_id: 'u-ana', client_kind: 'cli', correlation_id: `w-${i}` })
+      // Refused: row 1 goes at once, rows 2 and 3 queue behind it and go as the next batch.
+      await Promise.all([1, 2, 3].map((i) => writerA.record(entry(i))))
+      assert.equal(writerA.spool.pendingFiles().length, 1)
+      refuse = false
+      await writerA.record(entry(4)) // committed with the refusal's counts; the spool is replayed after it
+      await writerB.record(entry(5))
+      // The commit of row 4 set off the replay: wait for it (a second replay alongside could claim the same file).
+      while (writerA.spool.pendingFiles().length) await new Promise((r) => setTimeout(r, 5))
       await storeA.audit.insertMany([
+        // The slowest health request of its minute, audited under its correlation id.
+        { ...row(minsAgo(10), 'activity.read', { user: 'u-adm', client_kind: 'web' }), correlation_id: 'b-350' },
         ...[100, 200, 300, 400].map((ms) => row(minsAgo(40), 'run_sync_due', { duration_ms: ms })),
         row(minsAgo(30), 'run_sync_due', { result: 'error.timeout', duration_ms: 300_000 }),
         row(minsAgo(20), 'run_sync_due', { result: 'skipped', duration_ms: 1 }),
         row(minsAgo(20), 'run_audit_verify', { duration_ms: 50 }),
         row(minsAgo(90), 'run_audit_verify', { duration_ms: 70 }), // before the window
       ])
-      const svc = { store: storeA, audit: files, config: configForDataDir(dir) }
+      const svc = { store: storeA, audit: writerA, config: configForDataDir(dir) }
       const out = h.answer('performance', await performance(svc, { since: minsAgo(60), until: NOW.toISOString(), route: '/api/health' }, NOW))
       const health = out.routes.find((r) => r.method === 'GET' && r.route === '/api/health')!
       // Ten requests: 3, 4 | 6, 7, 8 | 30, 40, 45 | 300, 350 in the buckets ≤5, ≤10, ≤50, ≤500 ms.
@@ -223,6 +237,11 @@ describeStores('insights', (h) => {
         status_classes: { '2xx': 10 },
         previous: { requests: 1, errors: 0, client_errors: 0, error_rate: 0, p50_ms: 75, p95_ms: 97.5, p99_ms: 99.5, mean_ms: 100 },
         p95_change: 3.4872,
+        // Worker B's 350 ms request is its minute's slowest, over A's 300 ms: its audit rows are in the timeline.
+        slow_examples: [{
+          minute: minsAgo(10), duration_ms: 350, status_class: '2xx', correlation_id: 'b-350', audited: true,
+          timeline: { correlation_id: 'b-350', since: minsAgo(11), until: minsAgo(8), include_self_reads: 'true' },
+        }],
       })
       const query = out.routes.find((r) => r.route === '/api/query')!
       // 1 ms (≤1), 20 ms (≤25), 60 s (the open bucket): p50 = 10 + 15 × 0.5 = 17.5; p95 and p99 fall in the open bucket.
@@ -237,7 +256,14 @@ describeStores('insights', (h) => {
         { job: 'audit_verify', action: 'run_audit_verify', runs: 1, p95_ms: 50, max_ms: 50, budget_ms: 300_000, overruns: 0, errors: 0, skipped: 0 },
         { job: 'sync_due', action: 'run_sync_due', runs: 6, p95_ms: 225_100, max_ms: 300_000, budget_ms: 300_000, overruns: 1, errors: 1, skipped: 1 },
       ])
-      assert.deepEqual(out.audit_writer, { rows_written: 7, failed_batches: 1, failed_rows: 3, last_error: 'store refused', spool_pending_rows: 0 })
+      // Commits: A's row 4, A's replay of the three refused rows, B's row 5 (the directly inserted rows are no writer's).
+      // rows_written: those five, the seven scheduler rows and the audited health request, stamped in the window.
+      assert.deepEqual(out.audit_writer, { batches: 3, rows: 5, failed_batches: 2, failed_rows: 3, last_error: 'store refused', rows_written: 13, spool_pending_rows: 0 })
+      const slowQuery = out.routes.find((r) => r.route === '/api/query')!.slow_examples
+      assert.deepEqual(slowQuery.map((e) => [e.correlation_id, e.duration_ms, e.status_class, e.audited]), [['q-slow', 60_000, '5xx', false], ['q-fast', 20, '2xx', false]])
+      assert.equal(slowQuery[0].timeline.since, minsAgo(11), 'a one-minute request may have started in the minute before')
+      assert.equal(await storeA.opsMetrics.purgeAuditWritesBefore(NOW.toISOString()), 1)
+      assert.deepEqual(await storeA.opsMetrics.auditWrites(minsAgo(60), NOW.toISOString()), { batches: 0, rows: 0, failed_batches: 0, failed_rows: 0 })
 
       // Retention removes old minutes, and the totals /metrics serves keep counting them.
       const totalsBefore = await storeA.requestMetrics.totals()

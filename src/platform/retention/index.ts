@@ -9,6 +9,8 @@ export interface PurgeReport {
   change_states: number
   /** Per-minute request latency rows (the Performance view's histograms), kept as long as the audit log. */
   request_metric_rows: number
+  /** Per-minute counts of the audit writer's commits and refused writes, kept as long as the audit log. */
+  audit_write_minutes: number
   findings: number
   feedback_excerpts: number
   /** What was kept, when a setting is unset: nothing is purged without a configured retention. */
@@ -26,7 +28,7 @@ export async function purgeExpired(svc: Services, opts: { now?: Date; deadline?:
   const now = opts.now ?? new Date()
   const r = svc.config.retention
   const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString()
-  const report: PurgeReport = { audit_rows: 0, change_states: 0, request_metric_rows: 0, findings: 0, feedback_excerpts: 0, kept_forever: [], cutoffs: {} }
+  const report: PurgeReport = { audit_rows: 0, change_states: 0, request_metric_rows: 0, audit_write_minutes: 0, findings: 0, feedback_excerpts: 0, kept_forever: [], cutoffs: {} }
   const inTime = () => !opts.deadline || Date.now() < opts.deadline
   if (r.auditDays) {
     report.cutoffs.audit = cutoff(r.auditDays)
@@ -34,6 +36,7 @@ export async function purgeExpired(svc: Services, opts: { now?: Date; deadline?:
     for (let n = BATCH; n === BATCH && inTime(); report.change_states += n) n = await svc.store.changeStates.purgeUnusedBefore(report.cutoffs.audit, BATCH)
     // A day of minutes per call, until none is left before the cutoff.
     for (let n = 1; n > 0 && inTime(); report.request_metric_rows += n) n = await svc.store.requestMetrics.purgeBefore(report.cutoffs.audit)
+    if (inTime()) report.audit_write_minutes = await svc.store.opsMetrics.purgeAuditWritesBefore(report.cutoffs.audit)
   } else report.kept_forever.push('audit')
   if (r.findingsDays) {
     report.cutoffs.findings = cutoff(r.findingsDays)

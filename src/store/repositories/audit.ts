@@ -109,6 +109,27 @@ export function auditRepository(db: Db) {
       }
     }
   }
+  /** Adds a committed batch and the refused writes since the last one to the per-minute counts (audit_writes). */
+  const countWrite = async (tx: Db, rows: number, tally: AuditWriteTally | undefined) => {
+    if (!tally) return
+    // Oldest minute first in every transaction: two workers lock the minute rows in one order.
+    const counts = [{ at: tally.at, batches: 1, rows, failed_batches: 0, failed_rows: 0 }, ...tally.failed.map((f) => ({ at: f.at, batches: 0, rows: 0, failed_batches: f.batches, failed_rows: f.rows }))]
+    const byMinute = new Map<string, (typeof counts)[number]>()
+    for (const c of counts) {
+      const m = minuteOf(c.at)
+      const cur = byMinute.get(m)
+      if (!cur) byMinute.set(m, { ...c, at: m })
+      else for (const k of ['batches', 'rows', 'failed_batches', 'failed_rows'] as const) cur[k] += c[k]
+    }
+    for (const c of [...byMinute.values()].sort((a, b) => (a.at < b.at ? -1 : 1))) {
+      await tx.run(
+        `INSERT INTO audit_writes (minute, batches, rows, failed_batches, failed_rows) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (minute) DO UPDATE SET batches = audit_writes.batches + excluded.batches, rows = audit_writes.rows + excluded.rows,
+           failed_batches = audit_writes.failed_batches + excluded.failed_batches, failed_rows = audit_writes.failed_rows + excluded.failed_rows`,
+        [c.at, c.batches, c.rows, c.failed_batches, c.failed_rows],
+      )
+    }
+  }
   return {
     /**
      * Inserts many rows in one transaction: one commit for the whole batch, one statement per
@@ -139,6 +160,7 @@ export function auditRepository(db: Db) {
             })
             await tx.appendRows('audit_log', values)
             await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
+            await countWrite(tx, rows.length, tally)
             return
           }
           // Lock the head first (a no-op update), then read it: the rows chain onto what committed last.
@@ -156,25 +178,7 @@ export function auditRepository(db: Db) {
             await tx.run(st.sql, st.params)
           }
           await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
-          if (tally) {
-            // Oldest minute first in every transaction: two workers lock the minute rows in one order.
-            const counts = [{ at: tally.at, batches: 1, rows: rows.length, failed_batches: 0, failed_rows: 0 }, ...tally.failed.map((f) => ({ at: f.at, batches: 0, rows: 0, failed_batches: f.batches, failed_rows: f.rows }))]
-            const byMinute = new Map<string, (typeof counts)[number]>()
-            for (const c of counts) {
-              const m = minuteOf(c.at)
-              const cur = byMinute.get(m)
-              if (!cur) byMinute.set(m, { ...c, at: m })
-              else for (const k of ['batches', 'rows', 'failed_batches', 'failed_rows'] as const) cur[k] += c[k]
-            }
-            for (const c of [...byMinute.values()].sort((a, b) => (a.at < b.at ? -1 : 1))) {
-              await tx.run(
-                `INSERT INTO audit_writes (minute, batches, rows, failed_batches, failed_rows) VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (minute) DO UPDATE SET batches = audit_writes.batches + excluded.batches, rows = audit_writes.rows + excluded.rows,
-                   failed_batches = audit_writes.failed_batches + excluded.failed_batches, failed_rows = audit_writes.failed_rows + excluded.failed_rows`,
-                [c.at, c.batches, c.rows, c.failed_batches, c.failed_rows],
-              )
-            }
-          }
+          await countWrite(tx, rows.length, tally)
         }),
       )
       turn = write.catch(() => {})

@@ -39,6 +39,35 @@ export function opsMetricsRepository(db: Db) {
     },
 
     /**
+     * The audit writer's per-minute counts over the minutes that start in [since, until), every worker's added up:
+     * batches committed and their rows, and writes the store refused (recorded with the first commit after them).
+     */
+    async auditWrites(since: string, until: string) {
+      const r = await db.one<Record<string, unknown>>(
+        `SELECT sum(batches) AS batches, sum(rows) AS rows, sum(failed_batches) AS failed_batches, sum(failed_rows) AS failed_rows
+         FROM audit_writes WHERE minute >= $1 AND minute < $2`,
+        [since, until],
+      )
+      return { batches: Number(r?.batches ?? 0), rows: Number(r?.rows ?? 0), failed_batches: Number(r?.failed_batches ?? 0), failed_rows: Number(r?.failed_rows ?? 0) }
+    },
+
+    /** Which of these correlation ids have audit rows with a time in [since, until) (indexed by correlation id). */
+    async auditedCorrelations(ids: string[], since: string, until: string): Promise<Set<string>> {
+      if (ids.length === 0) return new Set()
+      const params: unknown[] = [since, until]
+      const rows = await db.all<{ c: string }>(
+        `SELECT DISTINCT correlation_id AS c FROM audit_log WHERE correlation_id IN (${ids.map((id) => `$${params.push(id)}`).join(', ')}) AND timestamp >= $1 AND timestamp < $2`,
+        params,
+      )
+      return new Set(rows.map((r) => r.c))
+    },
+
+    /** Deletes the audit writer's minutes before `before` (a row a minute at most). */
+    async purgeAuditWritesBefore(before: string): Promise<number> {
+      return db.run(`DELETE FROM audit_writes WHERE minute < $1`, [before])
+    },
+
+    /**
      * Audit rows ever committed: the chain's sequence (it counts every row chained since migration 11, and does not
      * go down when retention deletes old rows) plus the rows from before the chain that are still kept.
      */

@@ -29,11 +29,28 @@ export interface LatencyCounts {
 }
 
 export type RouteLatency = RouteKey & LatencyCounts
-export type MinuteLatency = RouteLatency & { /** Start of the minute, ISO UTC. */ minute: string }
+export type MinuteLatency = RouteLatency & {
+  /** Start of the minute, ISO UTC. */
+  minute: string
+  /** The slowest of these requests and its correlation id, so it can be found in the audit log (when audited). */
+  slowest?: { ms: number; correlation_id: string } | null
+}
+
+/** One minute's slowest request of a route: an example a slow route links to its audit rows by. */
+export interface SlowExample {
+  method: string
+  route: string
+  status_class: string
+  minute: string
+  duration_ms: number
+  correlation_id: string
+}
 
 const BUCKET_COLS = Array.from({ length: LATENCY_BUCKETS }, (_, i) => `b${i}`)
 const COUNT_COLS = ['requests', 'duration_ms_sum', ...BUCKET_COLS]
-/** Rows per INSERT statement: 21 parameters each, so a statement stays well under both engines' limits. */
+/** Per minute only (migration 16): the minute's slowest request of the key. */
+const SLOWEST_COLS = ['slowest_ms', 'slowest_correlation_id']
+/** Rows per INSERT statement: 23 parameters each, so a statement stays well under both engines' limits. */
 const CHUNK = 100
 const DAY_MS = 86_400_000
 
@@ -51,20 +68,28 @@ const keyOf = (r: RouteKey) => `${r.method}\u0000${r.route}\u0000${r.status_clas
  * adds the new counts to the stored ones, so several workers flushing the same minute add up.
  */
 export function requestMetricsRepository(db: Db) {
-  async function upsert(tx: Db, table: string, keyCols: string[], rows: Array<Record<string, unknown>>) {
-    const cols = [...keyCols, ...COUNT_COLS]
+  async function upsert(tx: Db, table: string, keyCols: string[], rows: Array<Record<string, unknown>>, slowest = false) {
+    const cols = [...keyCols, ...COUNT_COLS, ...(slowest ? SLOWEST_COLS : [])]
+    // The slower of the stored and the new example wins; SET expressions read the row as it was before the update.
+    const keepSlowest = slowest
+      ? `, slowest_correlation_id = CASE WHEN excluded.slowest_ms > coalesce(${table}.slowest_ms, -1) THEN excluded.slowest_correlation_id ELSE ${table}.slowest_correlation_id END,
+           slowest_ms = CASE WHEN excluded.slowest_ms > coalesce(${table}.slowest_ms, -1) THEN excluded.slowest_ms ELSE ${table}.slowest_ms END`
+      : ''
     for (let i = 0; i < rows.length; i += CHUNK) {
       const params: unknown[] = []
       const values = rows.slice(i, i + CHUNK).map((r) => `(${cols.map((c) => `$${params.push(r[c])}`).join(', ')})`)
       await tx.run(
         `INSERT INTO ${table} (${cols.join(', ')}) VALUES ${values.join(', ')}
-         ON CONFLICT (${keyCols.join(', ')}) DO UPDATE SET ${COUNT_COLS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}`,
+         ON CONFLICT (${keyCols.join(', ')}) DO UPDATE SET ${COUNT_COLS.map((c) => `${c} = ${table}.${c} + excluded.${c}`).join(', ')}${keepSlowest}`,
         params,
       )
     }
   }
-  const flat = (r: RouteLatency & { minute?: string }) => {
-    const o: Record<string, unknown> = { minute: r.minute, method: r.method, route: r.route, status_class: r.status_class, requests: r.requests, duration_ms_sum: r.duration_ms_sum }
+  const flat = (r: RouteLatency & { minute?: string; slowest?: MinuteLatency['slowest'] }) => {
+    const o: Record<string, unknown> = {
+      minute: r.minute, method: r.method, route: r.route, status_class: r.status_class, requests: r.requests, duration_ms_sum: r.duration_ms_sum,
+      slowest_ms: r.slowest?.ms ?? null, slowest_correlation_id: r.slowest?.correlation_id ?? null,
+    }
     BUCKET_COLS.forEach((c, i) => (o[c] = r.buckets[i] ?? 0))
     return o
   }
@@ -89,7 +114,7 @@ export function requestMetricsRepository(db: Db) {
       }
       const totalRows = [...totals.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => flat(t))
       await db.transaction(async (tx) => {
-        await upsert(tx, 'request_metrics', ['minute', 'method', 'route', 'status_class'], sorted.map(flat))
+        await upsert(tx, 'request_metrics', ['minute', 'method', 'route', 'status_class'], sorted.map(flat), true)
         await upsert(tx, 'request_metrics_totals', ['method', 'route', 'status_class'], totalRows)
       })
     },
@@ -115,6 +140,25 @@ export function requestMetricsRepository(db: Db) {
         [since, until, method, route, bucketSeconds],
       )
       return rows.map((r) => ({ bucket: Number(r.bucket), ...toCounts(r) }))
+    },
+
+    /**
+     * The slowest recorded requests of the minutes that start in [since, until): for each method and route, its
+     * `perRoute` slowest minutes' examples, slowest first.
+     */
+    async slowest(since: string, until: string, perRoute: number): Promise<SlowExample[]> {
+      const rows = await db.all<Record<string, unknown>>(
+        `SELECT method, route, status_class, minute, slowest_ms, slowest_correlation_id FROM (
+           SELECT method, route, status_class, minute, slowest_ms, slowest_correlation_id,
+                  row_number() OVER (PARTITION BY method, route ORDER BY slowest_ms DESC, minute DESC, status_class) AS rn
+           FROM request_metrics WHERE minute >= $1 AND minute < $2 AND slowest_correlation_id IS NOT NULL
+         ) ranked WHERE rn <= $3 ORDER BY method, route, slowest_ms DESC, minute DESC`,
+        [since, until, perRoute],
+      )
+      return rows.map((r) => ({
+        method: String(r.method), route: String(r.route), status_class: String(r.status_class), minute: new Date(String(r.minute)).toISOString(),
+        duration_ms: Number(r.slowest_ms), correlation_id: String(r.slowest_correlation_id),
+      }))
     },
 
     /** Every count since the first request, per method, route and status class (never purged). */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Services } from '../../services.ts'
+import { redactAuditString } from '../../audit/caps.ts'
 import { LATENCY_BUCKETS, latencyBucket, type MinuteLatency } from '../../store/repositories/request-metrics.ts'
 
 /** How long counts wait in memory before they are added to the store: what a crash can lose at most. */
@@ -31,7 +32,8 @@ export class RequestMetricsRecorder {
 
   constructor(private svc: Pick<Services, 'store' | 'clock' | 'log'>, private flushMs = FLUSH_MS) {}
 
-  record(method: string, route: string | undefined, status: number, ms: number): void {
+  /** Counts one response; `correlationId` names it as the slowest of its minute and key if it is. */
+  record(method: string, route: string | undefined, status: number, ms: number, correlationId?: string): void {
     const minuteMs = Math.floor(this.svc.clock.now().getTime() / 60_000) * 60_000
     const row = {
       minute: new Date(minuteMs).toISOString(),
@@ -42,13 +44,14 @@ export class RequestMetricsRecorder {
     const key = `${row.minute} ${row.method} ${row.status_class} ${row.route}`
     let counts = this.pending.get(key)
     if (!counts) {
-      counts = { ...row, requests: 0, duration_ms_sum: 0, buckets: new Array(LATENCY_BUCKETS).fill(0) }
+      counts = { ...row, requests: 0, duration_ms_sum: 0, buckets: new Array(LATENCY_BUCKETS).fill(0), slowest: null }
       this.pending.set(key, counts)
     }
     const d = Number.isFinite(ms) && ms > 0 ? ms : 0
     counts.requests += 1
     counts.duration_ms_sum += d
     counts.buckets[latencyBucket(d)] += 1
+    if (correlationId && (!counts.slowest || d > counts.slowest.ms)) counts.slowest = { ms: d, correlation_id: correlationId }
     this.schedule()
   }
 
@@ -96,6 +99,7 @@ export class RequestMetricsRecorder {
         cur.requests += r.requests
         cur.duration_ms_sum += r.duration_ms_sum
         r.buckets.forEach((n, i) => (cur.buckets[i] += n))
+        if (r.slowest && (!cur.slowest || r.slowest.ms > cur.slowest.ms)) cur.slowest = r.slowest
       }
     }
     if (this.pending.size > MAX_PENDING_KEYS) {
@@ -123,7 +127,8 @@ export function requestMetrics(app: FastifyInstance, svc: Services): RequestMetr
   const recorder = new RequestMetricsRecorder(svc)
   app.decorate('requestMetrics', recorder)
   app.addHook('onResponse', async (req, reply) => {
-    recorder.record(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime)
+    // As the audit writer stores it (redacted like any string a caller chose), so the example finds its audit rows.
+    recorder.record(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime, redactAuditString(req.correlationId))
   })
   app.addHook('onClose', async () => recorder.close())
   return recorder

@@ -49,6 +49,7 @@ before(async () => {
   const up = await call(s.url, 'POST', `/api/upload/sessions?filename=${TRANSCRIPT}`, { token: ana.token, rawBody: readFileSync(join(FIXTURES, TRANSCRIPT)), headers: { 'content-type': 'application/octet-stream' } })
   assert.equal(up.status, 201, up.text)
   assert.equal((await call(s.url, 'POST', '/api/admin/run-session-processor?processor=failure_scan', { token: admin.token, body: {} })).status, 200)
+  assert.equal((await call(s.url, 'POST', '/api/admin/run-session-processor?processor=costs', { token: admin.token, body: {} })).status, 200)
   const excerpt = readFileSync(join(FIXTURES, TRANSCRIPT), 'utf8').split('\n').slice(-30).join('\n')
   const report = await call(s.url, 'POST', '/api/feedback', {
     token: ana.token,
@@ -144,6 +145,12 @@ const PAGES: PageCase[] = [
       await p.click('#ac-rows tr.ac-row')
       await p.waitForSelector('#ac-drawer .ac-kv')
     },
+  },
+  { name: 'activity-changes', path: () => '/admin/activity?tab=changes', ready: (p) => p.waitForSelector('#ch-list[data-ready="true"] li.ch-item') },
+  {
+    // The transcript's responses are from February 2026.
+    name: 'activity-costs', path: () => '/admin/activity?tab=costs&co_since=2026-01-01&co_until=2026-02-28',
+    ready: (p) => p.waitForSelector('#co-chart[data-ready="true"] canvas').then(() => p.waitForSelector('#co-sessions tbody tr[data-key]')),
   },
   { name: 'sessions', path: () => '/admin/sessions', ready: (p) => p.waitForFunction(() => document.querySelectorAll('#sx-rows tr.sx-row').length >= 1 && document.querySelector('#sx-heatmap svg')) },
   { name: 'session-replay', path: () => `/admin/sessions/ana.with.a.rather.long.address/${TRANSCRIPT}`, ready: (p) => p.waitForSelector('#replay[data-ready="true"]') },

@@ -4,7 +4,7 @@
  * the admin's overrides, group them, and check the monthly budget.
  */
 export { costsProcessor } from './processor.ts'
-export { COST_GROUPS, DEFAULT_DAYS, costReport, estimateNote, type CostGroup, type CostQuery } from './report.ts'
+export { COST_GROUPS, DEFAULT_DAYS, costReport, estimateNote, sessionCosts, type CostGroup, type CostQuery, type SessionCost } from './report.ts'
 export { BUDGET_SETTING, BUDGET_THRESHOLDS, budgetStatus, checkBudget, healthBudget, type BudgetStatus } from './budget.ts'
 export { priceList, setPriceOverride } from './overrides.ts'
 export { canonicalModel, modelName, priceOverrideSchema, type PriceOverride } from './prices.ts'

@@ -145,6 +145,8 @@ export type CostRow = ReturnType<typeof presentBucket> & {
   model?: string | null
   priced_as?: string | null
   price_from?: string | null
+  /** day, week and month rows: the same figures per model (most expensive first), for a chart stacked by model */
+  by_model?: Array<{ model: string; responses: number; tokens: number; cost_usd: number | null }>
 }
 
 function bucketKey(group: CostGroup, row: CostAggregateRow): string | null {
@@ -172,15 +174,22 @@ export async function costBuckets(store: Services['store'], group: CostGroup, fi
   const thresholds = promptThresholds(prices)
   const rows = await store.costs.aggregate(DIM[group], filters, thresholds)
   const buckets = new Map<string | null, CostBucket>()
+  /** Each group's buckets per model: what a chart stacks. */
+  const byModel = new Map<string | null, Map<string, CostBucket>>()
   const total = emptyBucket()
   for (const row of rows) {
     const key = bucketKey(group, row)
     let b = buckets.get(key)
     if (!b) buckets.set(key, (b = emptyBucket()))
+    let models = byModel.get(key)
+    if (!models) byModel.set(key, (models = new Map()))
+    let m = models.get(row.model)
+    if (!m) models.set(row.model, (m = emptyBucket()))
     addToBucket(b, row, prices, thresholds)
+    addToBucket(m, row, prices, thresholds)
     addToBucket(total, row, prices, thresholds)
   }
-  return { buckets, total }
+  return { buckets, byModel, total }
 }
 
 /** What every costs answer says about the figures. */
@@ -201,7 +210,7 @@ export async function costReport(svc: Pick<Services, 'store'>, note: AuditNote |
   const range = costRange(q, now)
   const filters: CostFilters = { ...range, userId: q.user_id, model: q.model }
   const prices = await loadPrices(svc.store)
-  const { buckets, total } = await costBuckets(svc.store, q.group_by, filters, prices)
+  const { buckets, byModel, total } = await costBuckets(svc.store, q.group_by, filters, prices)
   const listing = `costs:${q.group_by}`
   const offset = q.cursor === undefined ? 0 : (decodeCursor(q.cursor, listing, ['count'])[0] as number)
 
@@ -236,6 +245,15 @@ export async function costReport(svc: Pick<Services, 'store'>, note: AuditNote |
     }
   } else if (q.group_by === 'project') {
     for (const e of page) extras.set(e.key, { project: e.key })
+  } else {
+    for (const e of page) {
+      const models = [...(byModel.get(e.key) ?? new Map<string, CostBucket>())].map(([model, b]) => {
+        const r = presentBucket(b)
+        return { model, responses: r.responses, tokens: r.input_tokens + r.output_tokens + r.cache_creation_tokens + r.cache_read_tokens, cost_usd: r.cost_usd }
+      })
+      models.sort((a, b) => (b.cost_usd ?? -1) - (a.cost_usd ?? -1) || b.tokens - a.tokens || a.model.localeCompare(b.model))
+      extras.set(e.key, { by_model: models })
+    }
   }
 
   const rows: CostRow[] = page.map((e) => ({ key: e.key, ...e.row, ...(extras.get(e.key) ?? {}) }))
@@ -258,4 +276,38 @@ export async function costReport(svc: Pick<Services, 'store'>, note: AuditNote |
     price_overrides: [...prices.overrides.keys()].sort(),
     estimate_note: estimateNote(prices),
   }
+}
+
+/** One transcript's session cost, as the sessions list and replay show it. */
+export type SessionCost = ReturnType<typeof presentBucket> & {
+  /** The session's main transcript (the one the Costs tab links); its subagents' transcripts are counted with it. */
+  session_file: string
+  /** Transcripts whose responses the figures count: the main one and its subagents'. */
+  files: number
+  /** The date of the price table the estimate uses. */
+  prices_as_of: string
+}
+
+/**
+ * The cost of the sessions of these transcripts, as the Costs tab's session rows count it (the same buckets, all
+ * time): for a session's main transcript, its figures; for a transcript counted in another session (a subagent's, or
+ * a resumed file whose lines all belong to the original), `counted_in` names that session's main transcript.
+ */
+export async function sessionCosts(store: Services['store'], files: string[]): Promise<Map<string, { cost: SessionCost | null; counted_in: string | null }>> {
+  const out = new Map<string, { cost: SessionCost | null; counted_in: string | null }>()
+  const membership = await store.costs.sessionKeysOf(files)
+  if (!membership.length) return out
+  const keys = [...new Set(membership.map((m) => m.dim))]
+  const prices = await loadPrices(store)
+  const { buckets } = await costBuckets(store, 'session', { sessionKeys: keys }, prices)
+  const mainOf = new Map((await store.costs.sessionGroups(keys, {})).map((g) => [g.dim, g]))
+  for (const m of membership) {
+    const group = mainOf.get(m.dim)
+    const bucket = buckets.get(m.dim)
+    if (!group || !bucket) continue
+    const seen = out.get(m.session_file)
+    if (group.session_file === m.session_file) out.set(m.session_file, { cost: { ...presentBucket(bucket), session_file: group.session_file, files: group.files, prices_as_of: prices.table.as_of }, counted_in: null })
+    else if (!seen) out.set(m.session_file, { cost: null, counted_in: group.session_file })
+  }
+  return out
 }

@@ -8,6 +8,7 @@ import type { SessionUploadRecord } from '../../store/repositories/session-uploa
 import { sessionFilePath, userSessionsDir } from '../uploads/names.ts'
 import { dateRange, decodeCursor, encodeCursor } from './params.ts'
 import { presentReviewedFindings } from './verdicts.ts'
+import { sessionCosts } from '../costs/report.ts'
 
 export { FINDING_TYPES }
 export type { SessionSort }
@@ -65,7 +66,10 @@ export async function listSessions(svc: Services, note: AuditNote, q: SessionLis
   })
   const more = page.length > q.limit
   const rows = page.slice(0, q.limit)
-  const counts = await svc.store.sessions.findingCounts(rows.map((r) => r.session_file), { hideDismissed })
+  const [counts, costs] = await Promise.all([
+    svc.store.sessions.findingCounts(rows.map((r) => r.session_file), { hideDismissed }),
+    sessionCosts(svc.store, rows.map((r) => r.session_file)),
+  ])
   const last = rows[rows.length - 1]
   const next_cursor =
     more && last
@@ -80,6 +84,8 @@ export async function listSessions(svc: Services, note: AuditNote, q: SessionLis
       session_file: r.session_file, username: r.username, started_at: r.started_at, ended_at: r.ended_at,
       turns: r.turns ?? 0, tool_calls: r.tool_calls ?? 0, tool_errors: r.tool_errors ?? 0,
       findings: counts.get(r.session_file) ?? {}, uploaded_at: r.uploaded_at,
+      // Tokens and estimated cost of the session, as the Costs tab counts them (null before the costs processor ran).
+      ...(costs.get(r.session_file) ?? { cost: null, counted_in: null }),
     })),
     next_cursor,
   }
@@ -215,16 +221,18 @@ export async function sessionDetail(svc: Services, note: AuditNote, username: st
     }
     events.push(presentEvent(e))
   }
-  const [usage, findings, states] = await Promise.all([
+  const [usage, findings, states, costs] = await Promise.all([
     svc.store.sessions.usageFor(upload.session_file),
     svc.store.sessions.findingsForFile(upload.session_file),
     svc.store.sessions.statesForFile(upload.session_file),
+    sessionCosts(svc.store, [upload.session_file]),
   ])
   note.params = { from_line: fromLine, events: events.length }
   return {
     session_file: upload.session_file, username: upload.username, filename: upload.filename, bytes: Number(upload.bytes), sha256: upload.sha256,
     uploaded_at: upload.uploaded_at, updated_at: upload.updated_at,
     usage: usage ? presentUsage(usage) : null,
+    ...(costs.get(upload.session_file) ?? { cost: null, counted_in: null }),
     findings: await presentReviewedFindings(svc, findings),
     processing: states.map((s) => ({
       processor: s.processor, status: s.status, error: s.error, items: s.items, processed_at: s.processed_at, up_to_date: s.file_sha256 === upload.sha256,

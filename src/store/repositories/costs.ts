@@ -80,6 +80,8 @@ export interface CostFilters {
   userId?: string
   /** Exactly this model name, as the transcripts write it. */
   model?: string
+  /** Only these session groups (keys as `aggregate('session', …)` gives them). */
+  sessionKeys?: string[]
 }
 
 /** Token sums of counted responses sharing a group, model, UTC day and pricing circumstances. */
@@ -124,6 +126,7 @@ function whereFor(f: CostFilters, p: (v: unknown) => string): string[] {
     where.push(`r.username IN (SELECT username FROM users WHERE id = ${id} UNION SELECT username FROM retired_usernames WHERE user_id = ${id})`)
   }
   if (f.model !== undefined) where.push(`r.model = ${p(f.model)}`)
+  if (f.sessionKeys !== undefined) where.push(f.sessionKeys.length ? `${DIMENSION.session} IN (${f.sessionKeys.map((k) => p(k)).join(', ')})` : 'FALSE')
   return where
 }
 
@@ -233,6 +236,20 @@ export function costsRepository(db: Db) {
         project: (r.project as string | null) ?? null, first_at: (r.first_at as string | null) ?? null, last_at: (r.last_at as string | null) ?? null,
         files: num(r.files),
       }))
+    },
+
+    /**
+     * The session groups each of these transcripts has responses in (every copy, counted or not: a resumed
+     * session's file whose lines are all counted in the original still belongs to it).
+     */
+    async sessionKeysOf(files: string[]): Promise<Array<{ session_file: string; dim: string }>> {
+      if (files.length === 0) return []
+      const { list, p } = params()
+      return db.all(
+        `SELECT DISTINCT r.session_file, ${DIMENSION.session} AS dim FROM cost_responses r
+         WHERE r.session_file IN (${files.map((f) => p(f)).join(', ')}) ORDER BY r.session_file, dim`,
+        list,
+      )
     },
 
     /** Ids and e-mails of the people with these usernames (deleted users have none). */

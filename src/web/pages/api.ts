@@ -7,6 +7,8 @@ import type { findingHeatmap, listSessions, sessionDetail } from '../../platform
 import type { addComment, bulkUpdate, linkTelegram, listReports, reportDetail, sendToGithub, updateReport } from '../../platform/feedback/index.ts'
 import type { MyTokensResponse, NewTokenResponse } from '../routes/users.ts'
 import type { listViews } from '../../activity/saved-views.ts'
+import type { ChangesResponse, RollbackResponse } from '../routes/changes.ts'
+import type { budgetStatus, costReport } from '../../platform/costs/index.ts'
 
 /** A value after JSON.stringify / JSON.parse: dates become strings, functions and undefined-only keys disappear. */
 export type Json<T> = T extends Date
@@ -62,3 +64,16 @@ export type NewToken = Json<NewTokenResponse>
 /** Saved Activity views (GET /api/admin/activity/views); POST and PATCH answer one view. */
 export type SavedViewList = Json<Awaited<ReturnType<typeof listViews>>>
 export type SavedView = SavedViewList['rows'][number]
+
+/** The Changes tab (GET /api/admin/activity/changes) and a rollback's answer (POST /api/admin/rollback, refusals too). */
+export type Changes = Json<ChangesResponse>
+export type ChangeRow = Changes['rows'][number]
+export type FieldChange = ChangeRow['changes'][number]
+export type Rollback = Json<RollbackResponse>
+
+/** GET /api/admin/costs and /budget. */
+export type CostReport = Json<Awaited<ReturnType<typeof costReport>>>
+export type CostRow = CostReport['rows'][number]
+export type CostBudget = Json<Awaited<ReturnType<typeof budgetStatus>>>
+/** A session's tokens and cost in the sessions list and replay (null before the costs processor ran). */
+export type SessionCost = NonNullable<SessionRow['cost']>

@@ -46,7 +46,8 @@ export const button = (id: string) => byId<HTMLButtonElement>(id)
 
 /** A failed API request: the API's error message, and the HTTP status. */
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  /** `body`: the answer as parsed, for a refusal that also says what it refused (a rollback's conflicts). */
+  constructor(message: string, readonly status: number, readonly body: unknown = null) {
     super(message)
   }
 }
@@ -80,7 +81,7 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
   }
   if (!res.ok) {
     const message = (out as { error?: { message?: string } } | null)?.error?.message
-    throw new ApiError(message || `HTTP ${res.status}`, res.status)
+    throw new ApiError(message || `HTTP ${res.status}`, res.status, out)
   }
   return out as T
 }

@@ -2,6 +2,8 @@ import { html, type Raw } from './html.ts'
 import { layout } from './layout.ts'
 import { staticUrl } from '../routes/static.ts'
 import type { Actor } from '../../services.ts'
+import { changesPanel } from './activity-tabs/changes.ts'
+import { costsPanel } from './activity-tabs/costs.ts'
 
 /**
  * The Activity Center's tabs, in order. Timeline and Sync have their panels below; every other tab's panel is its own
@@ -11,6 +13,8 @@ import type { Actor } from '../../services.ts'
 export const ACTIVITY_TABS: Array<{ id: string; label: string; title: string; panel?: () => Raw }> = [
   { id: 'timeline', label: 'Timeline', title: 'Every audited event, filtered' },
   { id: 'sync', label: 'Sync', title: 'Each registered table and its latest syncs' },
+  { id: 'changes', label: 'Changes', title: 'Who changed what, field by field, and reverting a change', panel: changesPanel },
+  { id: 'costs', label: 'Costs', title: 'What Claude Code costs, estimated from the uploaded transcripts', panel: costsPanel },
 ]
 
 const RESULT_CLASSES = ['success', 'error', 'denied', 'other']

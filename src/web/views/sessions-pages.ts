@@ -48,7 +48,7 @@ export function renderSessionsListPage(opts: { actor: Actor; csrf: string | null
 <div class="card sx-list">
 <div class="sx-card-head"><strong>Transcripts</strong><span class="muted" id="sx-count"></span></div>
 <div class="sx-table-wrap"><table class="sx-table cards" id="sx-table">
-<thead><tr><th>Session</th><th>User</th><th>Started</th><th class="num">Duration</th><th class="num">Turns</th><th class="num">Tool calls</th><th class="num">Tool errors</th><th>Findings</th><th>Uploaded</th></tr></thead>
+<thead><tr><th>Session</th><th>User</th><th>Started</th><th class="num">Duration</th><th class="num">Turns</th><th class="num">Tool calls</th><th class="num">Tool errors</th><th class="num" title="Tokens of every kind, as the Costs tab counts them">Tokens</th><th class="num" title="Estimated at list prices; a subagent's transcript is counted with its session">Cost</th><th>Findings</th><th>Uploaded</th></tr></thead>
 <tbody id="sx-rows"><tr class="sx-empty"><td colspan="9">Loading sessions…</td></tr></tbody>
 </table></div>
 <div class="sx-more"><button type="button" class="sx-secondary" id="sx-more" hidden>Load more</button></div>

@@ -4,6 +4,7 @@ import { fmtAbsolute, fmtRelative } from '../time.ts'
 import type { EventDetail } from '../api.ts'
 import { badge, fmtMs, json, show } from './format.ts'
 import { API, type ActivityPage } from './page.ts'
+import { resourceLink } from '../resource-link.ts'
 
 let data: { masked: EventDetail; raw: EventDetail | null } | null = null
 
@@ -35,6 +36,13 @@ export function closeDrawer(page: ActivityPage, saveUrl: () => void): void {
   saveUrl()
 }
 
+/** The event's resource, linked to the admin page that manages it when there is one. */
+function resourceCell(resource: string | null | undefined): HTMLElement {
+  const href = resourceLink(resource)
+  const code = el('code', null, show(resource))
+  return href ? el('a', { href, id: 'ac-drawer-resource', title: 'Open the page that manages it' }, code) : code
+}
+
 const kv = (pairs: Array<[string, Child]>) => el('dl', { class: 'ac-kv' }, pairs.map(([k, v]) => [el('dt', null, k), el('dd', null, v)]))
 
 function render(page: ActivityPage, d: EventDetail, raw: boolean) {
@@ -51,7 +59,7 @@ function render(page: ActivityPage, d: EventDetail, raw: boolean) {
       ['Time', el('time', { datetime: ev.timestamp, title: fmtAbsolute(ev.timestamp, { seconds: true }) }, `${fmtAbsolute(ev.timestamp, { seconds: true })} (${fmtRelative(ev.timestamp)})`)],
       ['User', ev.user_email ? `${ev.user_email}` : show(ev.user_id)],
       ['Action', el('code', null, show(ev.action))],
-      ['Resource', el('code', null, show(ev.resource))],
+      ['Resource', resourceCell(ev.resource)],
       ['Result', badge(ev.result)],
       ['Duration', fmtMs(ev.duration_ms)],
       ['Client', `${show(ev.client_kind)}${ev.client_ip ? ` · ${ev.client_ip}` : ''}`],

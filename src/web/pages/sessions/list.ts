@@ -6,6 +6,7 @@ import type { Heatmap, ProcessorRun, SessionList, SessionRow } from '../api.ts'
 import { API, TYPES, fmtDuration, span, typeBadge, typeClass, typeLabel } from './common.ts'
 import { addDays, drawHeatmap } from './heatmap.ts'
 import { findingsList } from './findings.ts'
+import { costEl, totalTokens } from '../cost-format.ts'
 import { loadQuality } from './quality.ts'
 
 const FILTER_KEYS = ['username', 'since', 'until', 'finding_type', 'include_dismissed', 'sort']
@@ -97,8 +98,19 @@ export function listPage(): void {
       el('td', { class: 'num', 'data-label': 'Turns' }, usage(r.turns)),
       el('td', { class: 'num', 'data-label': 'Tool calls' }, usage(r.tool_calls)),
       el('td', { class: `num${Number(r.tool_errors) > 0 ? ' bad' : ''}`, 'data-label': 'Tool errors' }, usage(r.tool_errors)),
+      ...costCells(r),
       el('td', { class: 'c-findings', 'data-label': 'Findings' }, types.length ? types.map(([t, n]) => typeBadge(t, Number(n))) : el('span', { class: 'muted' }, 'none')),
       el('td', { class: 'c-time muted', 'data-label': 'Uploaded' }, timeEl(r.uploaded_at)))
+  }
+  /** Tokens and cost of the session, as the Costs tab counts them; a subagent's transcript names its session instead. */
+  function costCells(r: SessionRow): HTMLElement[] {
+    if (r.cost) {
+      return [el('td', { class: 'num c-tokens', 'data-label': 'Tokens' }, fmtInt(totalTokens(r.cost))),
+        el('td', { class: 'num c-cost', 'data-label': 'Cost', title: r.cost.files > 1 ? `with ${plural(r.cost.files - 1, 'subagent transcript')}` : null }, costEl(r.cost))]
+    }
+    const note = r.counted_in ? `counted in ${r.counted_in}` : 'costs not processed yet'
+    return [el('td', { class: 'num c-tokens muted', 'data-label': 'Tokens', title: note }, r.counted_in ? 'in session' : '—'),
+      el('td', { class: 'num c-cost muted', 'data-label': 'Cost', title: note }, '—')]
   }
   function addRows(rows: SessionRow[]) {
     const tbody = byId('sx-rows')
@@ -108,7 +120,7 @@ export function listPage(): void {
     state.rows += rows.length
     if (!state.rows) {
       const filtered = Object.keys(state.filters).some((k) => k !== 'sort')
-      tbody.replaceChildren(el('tr', { class: 'sx-empty' }, el('td', { colspan: '9' }, filtered ? 'No sessions match these filters.' : 'No transcripts have been uploaded yet (agnes sessions push).')))
+      tbody.replaceChildren(el('tr', { class: 'sx-empty' }, el('td', { colspan: '11' }, filtered ? 'No sessions match these filters.' : 'No transcripts have been uploaded yet (agnes sessions push).')))
     }
     byId('sx-count').textContent = `${fmtInt(state.rows)} shown${state.cursor ? ', more below' : ''}`
     byId('sx-user-list').replaceChildren(...[...state.users].sort().map((u) => el('option', { value: u })))
@@ -129,7 +141,7 @@ export function listPage(): void {
     } catch (e) {
       if (gen !== state.gen) return
       setError('load the sessions', e)
-      byId('sx-rows').replaceChildren(el('tr', { class: 'sx-empty' }, el('td', { colspan: '9' }, 'The sessions could not be loaded.')))
+      byId('sx-rows').replaceChildren(el('tr', { class: 'sx-empty' }, el('td', { colspan: '11' }, 'The sessions could not be loaded.')))
       byId('sx-kpis').replaceChildren()
     } finally {
       if (gen === state.gen) byId('sx-table').style.opacity = ''

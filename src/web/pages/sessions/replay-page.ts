@@ -9,6 +9,7 @@ import { appendEvents as drawEvents, newReplayState, type ReplayEvent } from '..
 import { TYPES, fmtBytes, fmtDuration, span, typeBadge, typeClass, whereText } from './common.ts'
 import type { ReviewedFinding } from './types.ts'
 import { reviewBox } from './verdict.ts'
+import { costEl } from '../cost-format.ts'
 
 const AUTO_PAGES = 10
 
@@ -63,11 +64,20 @@ export function replayPage(root: HTMLElement): void {
       const models = Array.isArray(m) ? m.map(String) : m && typeof m === 'object' ? Object.keys(m) : []
       if (models.length) add('Models', models.join(', '))
       const tokens = u.tokens as { input?: number; output?: number } | null
-      if (tokens) add('Tokens in / out', `${fmtInt(tokens.input)} / ${fmtInt(tokens.output)}`)
+      if (tokens && !d.cost) add('Tokens in / out', `${fmtInt(tokens.input)} / ${fmtInt(tokens.output)}`)
       if (u.claude_version) add('Claude Code', u.claude_version)
       if (u.malformed_lines) add('Unreadable lines', fmtInt(u.malformed_lines), 'bad')
     } else {
       add('Usage', el('span', { class: 'muted' }, 'not processed yet'))
+    }
+    // Tokens and cost as the Costs tab counts them (each API response once, the session's subagents included).
+    const c = d.cost
+    if (c) {
+      add('Tokens', `${fmtInt(c.input_tokens)} input · ${fmtInt(c.output_tokens)} output · ${fmtInt(c.cache_creation_tokens)} cache writes · ${fmtInt(c.cache_read_tokens)} cache reads`, 'sx-tokens')
+      add('Cost (estimate)', [costEl(c, 'strong'), ` at list prices as of ${c.prices_as_of}${c.files > 1 ? `, with ${plural(c.files - 1, 'subagent transcript')}` : ''}`], 'sx-cost')
+    } else if (d.counted_in) {
+      const [user, ...rest] = d.counted_in.split('/')
+      add('Cost (estimate)', ['counted with its session ', el('a', { href: `/admin/sessions/${encodeURIComponent(user)}/${encodeURIComponent(rest.join('/'))}` }, d.counted_in)], 'sx-cost')
     }
     add('Size', fmtBytes(d.bytes))
     add('Uploaded', timeEl(d.uploaded_at))

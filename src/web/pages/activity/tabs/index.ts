@@ -3,6 +3,8 @@
 // its own API; main.ts shows the panel and calls load() when the tab opens, again on every polling round while it is
 // open, and, for a tab that follows the filter bar, whenever the filters change.
 import type { ActivityPage } from '../page.ts'
+import { changesTab } from './changes.ts'
+import { costsTab } from './costs.ts'
 
 export interface ActivityTab {
   /** Fills the panel. Called on opening the tab, on each poll while it is open, and on filter changes if `filters`. */
@@ -14,6 +16,8 @@ export interface ActivityTab {
 }
 
 export const EXTRA_TABS = {
+  changes: changesTab,
+  costs: costsTab,
 } satisfies Record<string, ActivityTab>
 
 export type ExtraTab = keyof typeof EXTRA_TABS

@@ -47,6 +47,12 @@ export interface Config {
   }
   /** Behind a TLS-terminating proxy: honour X-Forwarded-Proto / X-Forwarded-For and mark cookies Secure. */
   trustProxy: boolean
+  /**
+   * How long a verified personal access token (and its user) is taken as verified without asking the store again.
+   * A revocation, or a change to the user, made on this worker takes effect at once; on another worker within this
+   * time. 0: every request asks the store.
+   */
+  tokenCacheMs: number
   /** A bearer secret that may read GET /metrics (a Prometheus scraper) without being a user; null: admins only. */
   metricsToken: string | null
   /**
@@ -100,6 +106,7 @@ const envSchema = z.object({
   AGNES_QUERY_MAX_SQL_KB: z.coerce.number().int().min(1).max(10_240).default(64),
   AGNES_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGNES_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
+  AGNES_TOKEN_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) or more').max(60, 'must be at most 60').default(5),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AGNES_LLM_API_BASE: z.string().url().optional(),
   AGNES_LLM_API_KEY: z.string().min(1).optional(),
@@ -170,6 +177,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSqlBytes: e.AGNES_QUERY_MAX_SQL_KB * 1024,
     },
     trustProxy: ['on', 'true', '1'].includes(e.AGNES_TRUST_PROXY),
+    tokenCacheMs: e.AGNES_TOKEN_CACHE_SECONDS * 1000,
     metricsToken: e.AGNES_METRICS_TOKEN ?? null,
     llm:
       e.AGNES_LLM_API_BASE && e.AGNES_LLM_API_KEY && e.AGNES_LLM_MODEL

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import type { Config } from './config.ts'
-import type { Store } from './store/index.ts'
+import type { Store, UserRecord } from './store/index.ts'
 import type { AuditWriter } from './audit/index.ts'
 import type { ClientKind } from './audit/index.ts'
 import type { Analytics } from './store/analytics/index.ts'
@@ -25,6 +25,8 @@ export interface Services {
 export interface Actor {
   user: { id: string; email: string; username: string; name: string | null; is_admin: boolean } | null
   via: 'token' | 'session' | 'system' | 'scheduler'
+  /** The stored user as this request's sign-in read it (token or web session), for answers that show it whole. */
+  record?: UserRecord
   tokenId?: string
   clientKind: ClientKind
 }

@@ -62,7 +62,7 @@ export async function passwordSignIn(
 
 /** Signs in with a personal access token through the form: throttled per client address (a token names no account). */
 export async function tokenSignIn(
-  svc: Pick<Services, 'store'>,
+  svc: Pick<Services, 'store' | 'clock' | 'config'>,
   note: AuditNote,
   input: { token: string; address: string },
 ): Promise<UserRecord> {
@@ -72,7 +72,7 @@ export async function tokenSignIn(
     note.params.throttled_by = begun.refused.by
     throw throttled(begun.refused.by, begun.refused.retryAfterS)
   }
-  const found = input.token ? await authenticateToken(svc.store, input.token.trim()) : null
+  const found = input.token ? await authenticateToken(svc, input.token.trim()) : null
   if (!found) throw new LoginRefused(401, 'That token is not valid (unknown, revoked or expired).', 'invalid_token')
   await begun.attempt.succeeded()
   note.resource = `user:${found.user.id}`

@@ -5,6 +5,7 @@ import { notFound } from '../../errors.ts'
 import { noteChange } from '../changes/record.ts'
 import { lockout, refuseLastSignIn } from '../users/lockout.ts'
 import { newPersonalToken, sha256Hex, TOKEN_PREFIX } from './secrets.ts'
+import { cachedVerification, forgetVerifiedTokens, rememberVerification, type VerifiedToken } from './verified-tokens.ts'
 
 /** last_used_at is refreshed at most this often, so a busy token does not cost a write per request. */
 const TOUCH_EVERY_MS = 60_000
@@ -75,22 +76,37 @@ export async function revokeToken(svc: Pick<Services, 'store' | 'clock'>, note: 
   await refuseLastSignIn(svc, actor, t.user_id, { revokeToken: id })
   const now = svc.clock.now().toISOString()
   if (!t.revoked_at) await svc.store.tokens.revoke(id, now)
+  forgetVerifiedTokens(svc.store)
   const after = { ...t, revoked_at: t.revoked_at ?? now }
   await noteChange(svc, note, tokenState(t), tokenState(after))
   return presentToken(after)
 }
 
-/** Resolves a presented bearer token to its user, or null when unknown, revoked or expired. */
-export async function authenticateToken(store: Store, raw: string): Promise<{ user: UserRecord; token: TokenRecord } | null> {
+/**
+ * Resolves a presented bearer token to its user, or null when unknown, revoked or expired. A token verified on this
+ * worker in the last AGNES_TOKEN_CACHE_SECONDS is not looked up again (verified-tokens.ts says how revocation stays
+ * bounded).
+ */
+export async function authenticateToken(svc: Pick<Services, 'store' | 'clock' | 'config'>, raw: string): Promise<VerifiedToken | null> {
   if (!raw.startsWith(TOKEN_PREFIX) || raw.length > 200) return null
-  const found = await store.tokens.withUserByHash(sha256Hex(raw))
-  if (!found || found.token.revoked_at) return null
+  const { store, clock } = svc
+  const ttl = svc.config.tokenCacheMs
+  const hash = sha256Hex(raw)
+  let found = cachedVerification(store, hash, clock, ttl)
+  if (!found) {
+    const fresh = await store.tokens.withUserByHash(hash)
+    if (!fresh || fresh.token.revoked_at) return null
+    rememberVerification(store, hash, fresh, clock, ttl)
+    found = fresh
+  }
   const { token, user } = found
-  const now = Date.now()
+  const now = clock.now().getTime()
   if (token.expires_at && Date.parse(token.expires_at) <= now) return null
   if (!token.last_used_at || now - Date.parse(token.last_used_at) > TOUCH_EVERY_MS) {
-    // Only a convenience for the token list: a store refusing writes must not lock every token holder out.
-    await store.tokens.touch(token.id, new Date(now).toISOString()).catch(() => {})
+    // Only a convenience for the token list: a store refusing writes must not lock every token holder out. The
+    // cached copy carries the new time, so the next requests within a minute do not write it again.
+    token.last_used_at = new Date(now).toISOString()
+    await store.tokens.touch(token.id, token.last_used_at).catch(() => {})
   }
   return { user, token }
 }

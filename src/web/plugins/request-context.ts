@@ -55,16 +55,16 @@ async function resolveActor(svc: Services, req: FastifyRequest): Promise<Actor |
   if (auth) {
     const m = /^Bearer\s+(\S+)$/i.exec(auth)
     if (!m) return null
-    const found = await authenticateToken(svc.store, m[1])
+    const found = await authenticateToken(svc, m[1])
     if (!found) return null
-    return { user: found.user, via: 'token', tokenId: found.token.id, clientKind: clientKindForToken(req.headers['user-agent']) }
+    return { user: found.user, record: found.user, via: 'token', tokenId: found.token.id, clientKind: clientKindForToken(req.headers['user-agent']) }
   }
   const cookie = readCookie(req.headers.cookie, SESSION_COOKIE)
   if (cookie && !SIGN_IN_ROUTES.has(`${req.method} ${req.routeOptions.url}`)) {
     const s = await resolveWebSession(svc.store, cookie)
     if (!s) return null
     req.csrfToken = s.csrf
-    return { user: s.user, via: 'session', clientKind: 'web' }
+    return { user: s.user, record: s.user, via: 'session', clientKind: 'web' }
   }
   return null
 }

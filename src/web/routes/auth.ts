@@ -4,7 +4,7 @@ import { email, displayName, password, noQuery } from './schemas.ts'
 import { bootstrapAdmin } from '../../platform/auth/bootstrap.ts'
 import { LoginRefused, noteLoginFailed, passwordSignIn, tokenSignIn } from '../../platform/auth/login.ts'
 import { endWebSession, startWebSession, SESSION_COOKIE } from '../../platform/auth/web-sessions.ts'
-import { getUser } from '../../platform/users/index.ts'
+import { getUser, presentUser } from '../../platform/users/index.ts'
 import { sessionCookie, readCookie } from '../plugins/cookies.ts'
 import { loginCsrfToken, loginCsrfValid } from '../plugins/login-csrf.ts'
 import { renderLoginPage } from '../views/login-page.ts'
@@ -120,8 +120,9 @@ export const authRoutes = [
     summary: 'Who am I: the calling user.',
     query: noQuery,
     handler: async ({ svc, actor, note }) => {
+      // The user as this request's sign-in read it (at most AGNES_TOKEN_CACHE_SECONDS old): no second lookup.
       note.resource = `user:${actor.user!.id}`
-      return getUser(svc, actor.user!.id)
+      return actor.record ? presentUser(actor.record) : getUser(svc, actor.user!.id)
     },
   }),
 ]

@@ -72,6 +72,7 @@ test('an unknown id in the path is a 404 on every endpoint that takes one', asyn
       'PATCH /api/admin/users/:id': { name: 'X' },
       'POST /api/admin/groups/:id/members': { user_id: admin.userId },
       'PATCH /api/admin/groups/:id': { name: 'renamed' },
+      'PATCH /api/admin/scripts/:id': { schedule: '0 * * * *' },
       'POST /api/admin/feedback/:id/notes': { body: 'a note' },
       'POST /api/admin/feedback/:id/replies': { body: 'a reply' },
       'POST /api/admin/sessions/findings/:id/verdict': { verdict: 'confirmed' },

@@ -85,6 +85,10 @@ const EXERCISE: Record<string, () => Promise<AuditRow[]>> = {
     return rowOf('DELETE', '/api/admin/tables/enum_unregister')
   },
   'POST /api/admin/scripts': () => rowOf('POST', '/api/admin/scripts', { id: 'enum_script', sql: 'SELECT 1 AS one', schedule: '0 * * * *' }),
+  'PATCH /api/admin/scripts/:id': async () => {
+    await act('POST', '/api/admin/scripts', { id: 'enum_reschedule', sql: 'SELECT 1 AS one', schedule: '0 * * * *' })
+    return rowOf('PATCH', '/api/admin/scripts/enum_reschedule', { schedule: '*/5 * * * *' })
+  },
   'PATCH /api/admin/config': () => rowOf('PATCH', '/api/admin/config', { instance_name: 'Enumerated' }),
   'PUT /api/admin/templates/:name': async () => [
     ...(await rowOf('PUT', '/api/admin/templates/enum_template', { content: 'first' })),

@@ -228,3 +228,41 @@ test('SQL tables are synced after the tables they read', async () => {
   const del = await call(s.url, 'DELETE', '/api/admin/tables/orders', { token: admin.token })
   assert.equal(del.status, 409, 'a table others are built from cannot be removed first')
 })
+
+test('a script is rescheduled and run now on its own: the answer and a script.run row say how the run went', async () => {
+  const create = (id: string, sql: string) => call(s.url, 'POST', '/api/admin/scripts', { token: admin.token, body: { id, sql, schedule: '0 6 * * *' } })
+  assert.equal((await create('acme_orders', "SELECT * FROM orders WHERE customer = 'acme'")).status, 201)
+  const r = await call(s.url, 'POST', '/api/admin/tables', { token: admin.token, body: { id: 'unsynced', source: { kind: 'file', path: join(sources, 'orders.csv') } } })
+  assert.equal(r.status, 201, r.text)
+  assert.equal((await create('from_unsynced', 'SELECT * FROM unsynced')).status, 201)
+
+  const bad = await call(s.url, 'PATCH', '/api/admin/scripts/acme_orders', { token: admin.token, body: { schedule: '0 25 * * *' } })
+  assert.deepEqual([bad.status, bad.body.error.code, bad.body.error.field], [400, 'invalid_schedule', 'schedule'])
+  const moved = await call(s.url, 'PATCH', '/api/admin/scripts/acme_orders', { token: admin.token, body: { schedule: '30 7 * * *' }, headers: { 'x-correlation-id': 'dp-reschedule' } })
+  assert.equal(moved.status, 200, moved.text)
+  assert.match(moved.body.next_run_at, /T07:30:00\.000Z$/, 'the next run follows the new schedule')
+  const [row] = await audit('dp-reschedule')
+  assert.deepEqual([row.action, row.resource, row.params_before?.schedule, row.params?.schedule], ['script.update', 'script:acme_orders', '0 6 * * *', '30 7 * * *'])
+  assert.equal((await call(s.url, 'PATCH', '/api/admin/scripts/nope', { token: admin.token, body: { schedule: '0 * * * *' } })).status, 404)
+
+  const ran = await call(s.url, 'POST', '/api/admin/scripts/acme_orders/run', { token: admin.token, body: {}, headers: { 'x-correlation-id': 'dp-run-now' } })
+  assert.equal(ran.status, 200, ran.text)
+  assert.deepEqual([ran.body.rows, ran.body.last_status, ran.body.last_error, ran.body.schedule], [2, 'success', null, '30 7 * * *'])
+  assert.deepEqual((await audit('dp-run-now')).map((x) => [x.action, x.resource, x.result]).sort(), [['script.run', 'script:acme_orders', 'success'], ['script.trigger', 'script:acme_orders', 'success']])
+
+  // A failing run is an answer, not an error: the run happened, and its error is the script's last result.
+  const failed = await call(s.url, 'POST', '/api/admin/scripts/from_unsynced/run', { token: admin.token, body: {}, headers: { 'x-correlation-id': 'dp-run-fails' } })
+  assert.equal(failed.status, 200, failed.text)
+  assert.deepEqual([failed.body.rows, failed.body.last_status], [null, 'error'])
+  assert.match(failed.body.last_error, /unsynced/)
+  const runRow = (await audit('dp-run-fails')).find((x) => x.action === 'script.run')!
+  assert.deepEqual([runRow.result, runRow.params?.error], ['error.script_failed', failed.body.last_error])
+
+  // While another run holds the script's lease: 409, and nothing runs.
+  assert.ok(await s.svc.store.locks.acquire('script:acme_orders', 'someone-else', 60_000))
+  const busy = await call(s.url, 'POST', '/api/admin/scripts/acme_orders/run', { token: admin.token, body: {}, headers: { 'x-correlation-id': 'dp-run-busy' } })
+  assert.deepEqual([busy.status, busy.body.error.code], [409, 'in_progress'])
+  assert.deepEqual((await audit('dp-run-busy')).map((x) => [x.action, x.result]), [['script.trigger', 'error.in_progress']])
+  await s.svc.store.locks.release('script:acme_orders', 'someone-else')
+  assert.equal((await call(s.url, 'POST', '/api/admin/scripts/nope/run', { token: admin.token, body: {} })).status, 404)
+})

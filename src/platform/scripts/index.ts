@@ -1,7 +1,8 @@
 import { CronExpressionParser } from 'cron-parser'
 import type { Actor, AuditNote, Services } from '../../services.ts'
 import type { ScriptRecord } from '../../store/index.ts'
-import { AppError, badRequest, conflict } from '../../errors.ts'
+import { AppError, badRequest, conflict, notFound } from '../../errors.ts'
+import { noteChange } from '../changes/record.ts'
 
 const SCRIPT_LEASE_MS = 30 * 60_000
 
@@ -35,6 +36,78 @@ export async function createScript(svc: Services, note: AuditNote, actor: Actor,
   return rec
 }
 
+/** A script as its audit rows record it: what an update changes (run bookkeeping left out). */
+export const scriptState = (s: ScriptRecord) => ({ id: s.id, sql: s.sql, schedule: s.schedule })
+
+async function scriptById(svc: Pick<Services, 'store'>, id: string): Promise<ScriptRecord> {
+  const s = await svc.store.scripts.byId(id)
+  if (!s) throw notFound('script')
+  return s
+}
+
+/** Changes a script's schedule; its next run is counted again from now. */
+export async function updateScript(svc: Pick<Services, 'store' | 'clock'>, note: AuditNote, id: string, patch: { schedule: string }) {
+  note.resource = `script:${id}`
+  const before = await scriptById(svc, id)
+  note.params_before = scriptState(before)
+  note.params = { ...patch }
+  const now = svc.clock.now()
+  const next = nextRun(patch.schedule, now)
+  await svc.store.scripts.setSchedule(id, patch.schedule, next, now.toISOString())
+  const after = await scriptById(svc, id)
+  await noteChange(svc, note, scriptState(before), scriptState(after))
+  return after
+}
+
+interface RunContext { correlationId: string; clientIp?: string | null }
+
+/**
+ * Runs one script under its store lease (so two workers never run it twice), records the run on the script and
+ * audits it as script.run. Null when another run holds the lease.
+ */
+async function runScript(svc: Services, actor: Actor, s: ScriptRecord, ctx: RunContext): Promise<{ rows: number | null; error: string | null } | null> {
+  const holder = `${ctx.correlationId}:${s.id}`
+  if (!(await svc.store.locks.acquire(`script:${s.id}`, holder, SCRIPT_LEASE_MS))) return null
+  const t0 = performance.now()
+  let error: string | null = null
+  let rows: number | null = null
+  try {
+    rows = await svc.analytics.materializeSql(s.id, s.sql)
+  } catch (e) {
+    error = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 500)
+  } finally {
+    await svc.store.locks.release(`script:${s.id}`, holder)
+  }
+  const at = svc.clock.now()
+  await svc.store.scripts.recordRun(s.id, at.toISOString(), error ? 'error' : 'success', error, nextRun(s.schedule, at))
+  await svc.audit.record({
+    action: 'script.run',
+    result: error ? 'error.script_failed' : 'success',
+    user_id: actor.user?.id ?? null,
+    user_email: actor.user?.email ?? null,
+    resource: `script:${s.id}`,
+    params: { rows, error, schedule: s.schedule },
+    duration_ms: performance.now() - t0,
+    client_ip: ctx.clientIp ?? null,
+    client_kind: actor.clientKind,
+    correlation_id: ctx.correlationId,
+  })
+  return { rows, error }
+}
+
+/**
+ * Runs one script now, whatever its schedule (its next run is counted from now). A failing script is an answer,
+ * not an error: the run happened and is recorded; 409 while another run of it holds the lease.
+ */
+export async function runScriptNow(svc: Services, note: AuditNote, actor: Actor, id: string, ctx: RunContext) {
+  note.resource = `script:${id}`
+  const s = await scriptById(svc, id)
+  const out = await runScript(svc, actor, s, ctx)
+  if (!out) throw new AppError(409, 'in_progress', `script ${id} is running already`, { auditResult: 'error.in_progress' })
+  note.params = { status: out.error ? 'error' : 'success' }
+  return { ...(await scriptById(svc, id)), rows: out.rows }
+}
+
 /**
  * Runs every script whose time has come, each under a store lease so two workers never run one twice,
  * each audited as script.run under the caller's correlation id. A failing script does not stop the others.
@@ -42,40 +115,15 @@ export async function createScript(svc: Services, note: AuditNote, actor: Actor,
 export async function runDueScripts(
   svc: Services,
   actor: Actor,
-  ctx: { correlationId: string; clientIp?: string | null; deadline?: number },
+  ctx: RunContext & { deadline?: number },
 ): Promise<{ ran: string[]; failed: Array<{ id: string; error: string }> }> {
   const ran: string[] = []
   const failed: Array<{ id: string; error: string }> = []
-  const now = svc.clock.now()
-  for (const s of await svc.store.scripts.due(now.toISOString())) {
+  for (const s of await svc.store.scripts.due(svc.clock.now().toISOString())) {
     if (ctx.deadline && Date.now() > ctx.deadline) break // the rest stays due for the next tick
-    const holder = `${ctx.correlationId}:${s.id}`
-    if (!(await svc.store.locks.acquire(`script:${s.id}`, holder, SCRIPT_LEASE_MS))) continue
-    const t0 = performance.now()
-    let error: string | null = null
-    let rows: number | null = null
-    try {
-      rows = await svc.analytics.materializeSql(s.id, s.sql)
-    } catch (e) {
-      error = (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 500)
-    } finally {
-      await svc.store.locks.release(`script:${s.id}`, holder)
-    }
-    const at = svc.clock.now()
-    await svc.store.scripts.recordRun(s.id, at.toISOString(), error ? 'error' : 'success', error, nextRun(s.schedule, at))
-    await svc.audit.record({
-      action: 'script.run',
-      result: error ? 'error.script_failed' : 'success',
-      user_id: actor.user?.id ?? null,
-      user_email: actor.user?.email ?? null,
-      resource: `script:${s.id}`,
-      params: { rows, error, schedule: s.schedule },
-      duration_ms: performance.now() - t0,
-      client_ip: ctx.clientIp ?? null,
-      client_kind: actor.clientKind,
-      correlation_id: ctx.correlationId,
-    })
-    if (error) failed.push({ id: s.id, error })
+    const out = await runScript(svc, actor, s, ctx)
+    if (!out) continue
+    if (out.error) failed.push({ id: s.id, error: out.error })
     else ran.push(s.id)
   }
   return { ran, failed }

@@ -29,6 +29,9 @@ export function scriptsRepository(db: Db) {
     async recordRun(id: string, at: string, status: 'success' | 'error', error: string | null, nextRunAt: string | null): Promise<void> {
       await db.run(`UPDATE scripts SET last_run_at = $1, last_status = $2, last_error = $3, next_run_at = $4 WHERE id = $5`, [at, status, error, nextRunAt, id])
     },
+    async setSchedule(id: string, schedule: string, nextRunAt: string, updatedAt: string): Promise<void> {
+      await db.run(`UPDATE scripts SET schedule = $1, next_run_at = $2, updated_at = $3 WHERE id = $4`, [schedule, nextRunAt, updatedAt, id])
+    },
     async delete(id: string): Promise<void> {
       await db.run(`DELETE FROM scripts WHERE id = $1`, [id])
     },

@@ -5,7 +5,7 @@ import { noQuery } from './schemas.ts'
 import { presentTable, readableTables, registerTable, TABLE_ID, unregisterTable, updateTable } from '../../platform/tables/index.ts'
 import { getSyncJob, startSync } from '../../platform/sync/index.ts'
 import { prepareDownload, runQuery } from '../../platform/query/index.ts'
-import { createScript, runDueScripts } from '../../platform/scripts/index.ts'
+import { createScript, runDueScripts, runScriptNow, updateScript } from '../../platform/scripts/index.ts'
 import { forbidden } from '../../errors.ts'
 
 const tableId = z.string().regex(TABLE_ID, 'table ids are lower-case letters, digits and _, starting with a letter (at most 63)')
@@ -15,6 +15,7 @@ const source = z.discriminatedUnion('kind', [
 ])
 const interval = z.number().int().min(1).max(525_600)
 const tableParam = z.strictObject({ id: tableId })
+const schedule = z.string().min(1).max(200)
 
 export const dataRoutes = [
   defineRoute({
@@ -118,7 +119,7 @@ export const dataRoutes = [
     method: 'POST', url: '/api/admin/scripts', auth: 'admin', action: 'script.create', tag: 'scripts', status: 201,
     summary: 'A scheduled SQL script that (re)builds the table named by its id, on a cron schedule (UTC).',
     query: noQuery,
-    body: z.strictObject({ id: tableId, sql: z.string().min(1).max(100_000), schedule: z.string().min(1).max(200) }),
+    body: z.strictObject({ id: tableId, sql: z.string().min(1).max(100_000), schedule }),
     handler: async ({ svc, note, actor, body }) => createScript(svc, note, actor, body),
   }),
   defineRoute({
@@ -126,6 +127,20 @@ export const dataRoutes = [
     summary: 'Every script with its last run and next run.',
     query: noQuery,
     handler: async ({ svc }) => ({ rows: await svc.store.scripts.list(), next_cursor: null }),
+  }),
+  defineRoute({
+    method: 'PATCH', url: '/api/admin/scripts/:id', auth: 'admin', action: 'script.update', tag: 'scripts',
+    summary: 'Change a script\'s cron schedule (UTC); its next run is counted from now.',
+    params: tableParam, query: noQuery,
+    body: z.strictObject({ schedule }),
+    handler: async ({ svc, note, params, body }) => updateScript(svc, note, params.id, body),
+  }),
+  defineRoute({
+    method: 'POST', url: '/api/admin/scripts/:id/run', auth: 'admin', action: 'script.trigger', tag: 'scripts',
+    summary: 'Run one script now, whatever its schedule: the script with its last run (last_status, last_error) and rows built. ' +
+      'A failing script answers 200 with last_status "error"; 409 while it is running already. The run is audited as script.run.',
+    params: tableParam, query: noQuery, body: z.strictObject({}),
+    handler: async ({ svc, note, actor, params, req }) => runScriptNow(svc, note, actor, params.id, { correlationId: req.correlationId, clientIp: req.ip }),
   }),
   defineRoute({
     method: 'POST', url: '/api/scripts/run-due', auth: 'admin', action: 'script_runner.tick', tag: 'scripts',

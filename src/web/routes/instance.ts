@@ -1,27 +1,27 @@
 import { z } from 'zod'
 import { defineRoute } from '../route.ts'
 import { noQuery } from './schemas.ts'
-import { getInstanceConfig, getTemplate, instanceSettingsSchema, listTemplates, setTemplate, updateInstanceConfig } from '../../platform/instance/index.ts'
+import { configView, getTemplate, instanceSettingsSchema, listTemplates, setTemplate, TEMPLATES_HELP, updateInstanceConfig } from '../../platform/instance/index.ts'
 
 const templateName = z.strictObject({ name: z.string().regex(/^[a-z][a-z0-9_.-]{0,99}$/, 'names are lower-case words joined by _ . or -') })
 
 export const instanceRoutes = [
   defineRoute({
     method: 'GET', url: '/api/admin/config', auth: 'admin', action: 'instance_config.read', tag: 'instance',
-    summary: 'Instance-wide settings.',
+    summary: 'Instance-wide settings: {"config": the values set, "settings": [{key, description, type, minimum, maximum, …}] every setting with its help text}.',
     query: noQuery,
-    handler: async ({ svc }) => ({ config: await getInstanceConfig(svc) }),
+    handler: async ({ svc }) => configView(svc),
   }),
   defineRoute({
     method: 'PATCH', url: '/api/admin/config', auth: 'admin', action: 'instance_config.update', tag: 'instance',
-    summary: 'Change settings (instance_name, support_contact, query_row_limit, query_timeout_seconds, session_upload_max_mb, feedback_reports_per_hour); null restores a default. Previous values are audited.',
+    summary: 'Change settings (each is described by GET /api/admin/config and in this request body\'s schema); null restores a default. Previous values are audited.',
     query: noQuery,
     body: instanceSettingsSchema,
     handler: async ({ svc, note, actor, body }) => ({ config: await updateInstanceConfig(svc, note, actor, body) }),
   }),
   defineRoute({
     method: 'GET', url: '/api/admin/templates', auth: 'admin', action: 'instance_template.list', tag: 'instance',
-    summary: 'Named text templates (e.g. the setup prompt analysts receive).',
+    summary: `Every template with its content. ${TEMPLATES_HELP}`,
     query: noQuery,
     handler: async ({ svc }) => ({ rows: await listTemplates(svc), next_cursor: null }),
   }),

@@ -2,60 +2,17 @@
 // one run (issue 12 asks that the TypeScript pages, the chart and the KPI change keep the page as fast). Each build
 // serves its own copy of the same audit rows from its own process (bin/agnes serve); Chromium loads the two pages in
 // alternating rounds. The earlier build comes from a git worktree of AGNES_BASELINE_COMMIT, installed with npm ci.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { launchBrowser } from '../test/browser/browser.ts'
-import { freePort } from '../test/support/free-port.ts'
-import { seedAuditRows } from './activity.ts'
+import { serveBuild, type Served } from './serve.ts'
 import type { Figure } from './audit.ts'
 
 const ROOT = join(import.meta.dirname, '..')
 /** The commit the previous session's figures were taken at (before this wave's page rewrite). */
 const BASELINE = process.env.AGNES_BASELINE_COMMIT ?? '59719f4'
-
-interface Served {
-  name: string
-  url: string
-  token: string
-  stop(): Promise<void>
-}
-
-async function serveBuild(name: string, repo: string, rows: number): Promise<Served> {
-  const dataDir = mkdtempSync(join(tmpdir(), `agnes-first-rows-${name}-`))
-  const port = await freePort()
-  const env = { ...process.env, AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_SCHEDULER: 'off', AGNES_LOG_LEVEL: 'silent' }
-  const url = `http://127.0.0.1:${port}`
-  const start = async () => {
-    const child = spawn(process.execPath, [join(repo, 'bin', 'agnes'), 'serve'], { env, stdio: 'ignore' })
-    for (let i = 0; i < 300; i++) {
-      if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return child
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    child.kill('SIGKILL')
-    throw new Error(`${name}: the server did not start`)
-  }
-  const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
-    child.once('exit', () => resolve())
-    child.kill('SIGTERM')
-  })
-  // First start creates the schema and the bootstrap secret; the rows go in while no server holds the file.
-  let child = await start()
-  const secret = readFileSync(join(dataDir, 'bootstrap-token'), 'utf8').trim()
-  const boot = await fetch(`${url}/api/auth/bootstrap`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: secret, email: 'bench@example.com' }) })
-  const token = ((await boot.json()) as { token: string }).token
-  await stop(child)
-  await seedAuditRows(join(dataDir, 'state', 'system.duckdb'), rows)
-  child = await start()
-  return {
-    name, url, token,
-    async stop() {
-      await stop(child)
-      rmSync(dataDir, { recursive: true, force: true })
-    },
-  }
-}
 
 function pct(xs: number[], p: number) {
   const s = [...xs].sort((a, b) => a - b)

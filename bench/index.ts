@@ -10,6 +10,7 @@ import { mixedLoadFigures } from './mixed-load-bench.ts'
 import { benchWorkers } from './workers.ts'
 import { benchQuery } from './query.ts'
 import { benchFirstRows } from './first-rows.ts'
+import { benchRequestOverhead } from './request-overhead.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -29,6 +30,7 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['audit-writer', () => benchAuditWriter()],
   ['audit-chain', () => benchAuditChain()],
   ['audited-endpoint', () => benchAuditedEndpoint()],
+  ['request-overhead', () => benchRequestOverhead()],
   ['redaction', () => benchRedaction()],
   ['failure-scan', failureScanFigures],
   ['timeline-1m', () => benchTimeline(1_000_000)],

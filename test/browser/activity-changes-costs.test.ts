@@ -99,7 +99,7 @@ test('a rename is shown as name: old → new and reverted from the Changes tab; 
   await page.click('#ac-drawer-close')
 })
 
-test('a change that cannot be reverted says why, in place of the button', async () => {
+test('a change that cannot be reverted says why, in place of the button; one changed again since shows the conflict, then overwrites it', async () => {
   await page.goto('/admin/activity?tab=changes&action_prefix=user.')
   await changesReady()
   const created = `${item('user.create')}[data-resource="user:${ana.userId}"]`
@@ -108,6 +108,26 @@ test('a change that cannot be reverted says why, in place of the button', async 
   assert.match((await page.textContent(`${created} .ch-not-reversible`)) ?? '', /^Not reversible: user\.create is not on the rollback allowlist: .+/)
   assert.deepEqual(await page.$$eval(`${created} .ch-field`, (els) => els.map((e) => e.getAttribute('data-kind'))).then((k) => [...new Set(k)]), ['added'])
   await screenshot(page, 'activity-changes')
+
+  const g = (await call(s.url, 'POST', '/api/admin/groups', { token: admin.token, body: { name: 'finance' } })).body.id
+  for (const name of ['finance-eu', 'finance-emea']) assert.equal((await call(s.url, 'PATCH', `/api/admin/groups/${g}`, { token: admin.token, body: { name } })).status, 200)
+  await page.goto(`/admin/activity?tab=changes&resource=${encodeURIComponent(`user_group:${g}`)}`)
+  await changesReady()
+  // The first rename: the older of the two (newest first).
+  const renames = await page.$$eval(item('user_group.update'), (els) => els.map((e) => e.getAttribute('data-event-id')))
+  const first = `#ch-list li.ch-item[data-event-id="${renames[1]}"]`
+  assert.equal(await page.textContent(`${first} .ch-after`), '"finance-eu"')
+  await page.click(`${first} [data-action="revert"]`)
+  await page.waitForSelector(`${first} .ch-rollback[data-state="refused-conflict"]`)
+  assert.deepEqual(await page.$$eval(`${first} .ch-conflicts .ch-field`, (els) => els.map((e) => [e.getAttribute('data-field'), e.querySelector('.ch-before')?.textContent, e.querySelector('.ch-after')?.textContent])),
+    [['name', '"finance-eu"', '"finance-emea"']])
+  await screenshot(page, 'activity-changes-conflict')
+  await page.click(`${first} [data-action="apply"]`)
+  await page.waitForSelector(`${first} .ch-rollback[data-state="applied"]`)
+  assert.match((await page.textContent(`${first} .ch-rb-msg`)) ?? '', /overwriting later changes to name/)
+  assert.equal((await call(s.url, 'GET', `/api/admin/groups/${g}`, { token: admin.token })).body.name, 'finance')
+  // The preview's 409 is the one failed request: the page expected it and showed it.
+  assert.deepEqual(pageErrors.splice(0).map((e) => e.replace(/https?:\/\/[^/]+/, '')), ['409 /api/admin/rollback'])
 })
 
 test('the Costs tab shows what the costs API counts; the most expensive session leads to its replay with the same cost', async () => {

@@ -120,6 +120,34 @@ test('GET /api/admin/costs by user (with ids), by model (unpriced last), by mont
   assert.deepEqual(months.body.rows.map((x: any) => [x.key, x.responses]), [['2026-01', 2], ['2026-02', 17]])
 })
 
+test('time rows split by model (what the Costs tab stacks), and the sessions list and replay carry each session\'s cost as the costs API counts it', async () => {
+  const days = await call(s.url, 'GET', `/api/admin/costs?group_by=day&${FEB}`, { token: admin.token })
+  for (const d of days.body.rows) {
+    assert.deepEqual(d.by_model.map((m: any) => m.model).sort(), d.models, d.key)
+    assert.equal(d.by_model.reduce((n: number, m: any) => n + m.responses, 0), d.responses, d.key)
+    const priced = d.by_model.filter((m: any) => m.cost_usd !== null).reduce((n: number, m: any) => n + m.cost_usd, 0)
+    assert.ok(Math.abs(priced - (d.cost_usd ?? 0)) < 1e-5, `${d.key}: ${priced} vs ${d.cost_usd}`)
+  }
+  assert.deepEqual(days.body.rows.flatMap((d: any) => d.by_model.filter((m: any) => m.cost_usd === null).map((m: any) => m.model)), ['claude-nova-9'])
+
+  const bySession = new Map((await call(s.url, 'GET', `/api/admin/costs?group_by=session&${FEB}`, { token: admin.token })).body.rows.map((r: any) => [r.session_file, r]))
+  const list = await call(s.url, 'GET', '/api/admin/sessions?limit=100', { token: admin.token })
+  assert.equal(list.status, 200, list.text)
+  const subagent = 'ana/-home-ana-shop__a4a4a4a4-0000-4000-8000-000000000004__subagents__agent-b7c1d2e.jsonl'
+  for (const r of list.body.rows) {
+    if (r.session_file === subagent) {
+      assert.deepEqual([r.cost, r.counted_in], [null, 'ana/subagent-parent.jsonl'], 'a subagent\'s transcript names its session')
+      continue
+    }
+    const c: any = bySession.get(r.session_file)
+    assert.ok(c, r.session_file)
+    assert.deepEqual([r.cost.cost_usd, r.cost.input_tokens, r.cost.output_tokens, r.cost.cache_creation_tokens, r.cost.cache_read_tokens, r.cost.files, r.counted_in],
+      [c.cost_usd, c.input_tokens, c.output_tokens, c.cache_creation_tokens, c.cache_read_tokens, c.files, null], r.session_file)
+  }
+  const replay = await call(s.url, 'GET', '/api/admin/sessions/ana/subagent-parent.jsonl', { token: admin.token })
+  assert.deepEqual([replay.body.cost.cost_usd, replay.body.cost.files, replay.body.cost.prices_as_of], [0.081962, 2, '2026-11-29'])
+})
+
 test('the costs API refuses what it cannot answer and who may not ask, and is in the OpenAPI description', async () => {
   const bad = async (q: string) => (await call(s.url, 'GET', `/api/admin/costs?${q}`, { token: admin.token })).body.error
   assert.equal((await bad('group_by=hour')).field, 'group_by')

@@ -202,7 +202,7 @@ function drawKpis(r: CostReport) {
     box.replaceChildren(el('strong', null, 'Not priced: '), el('span', { class: 'mono', 'data-models': u.models.join(',') }, u.models.join(', ')),
       ` (${plural(u.responses, 'response')}: ${fmtInt(u.input_tokens)} input, ${fmtInt(u.output_tokens)} output, ${fmtInt(u.cache_creation_tokens)} cache-write and ${fmtInt(u.cache_read_tokens)} cache-read tokens). No known price, so the cost above leaves them out rather than count them as free; an admin can price a model (PUT /api/admin/costs/prices/<model>).`)
   }
-  byId('co-note').replaceChildren(el('strong', null, `Estimates, prices as of ${r.prices_as_of}.`), ` ${r.estimate_note.replace(/^Estimates: ?/, '')}`)
+  byId('co-note').replaceChildren(el('strong', null, `Estimates, prices as of ${r.prices_as_of}.`), ` ${r.estimate_note.replace(/^Estimates: ?(.)/, (_m, c: string) => c.toUpperCase())}`)
 }
 
 function drawBudget(b: CostBudget) {
@@ -212,7 +212,7 @@ function drawBudget(b: CostBudget) {
   if (b.budget_usd === null) {
     box.className = 'co-budget card'
     box.setAttribute('data-share', '')
-    box.replaceChildren(el('strong', null, `This month (${b.month}): ${fmtUsd(b.spent_usd)}`), ` spent${unpriced}. No monthly budget is set (instance setting cost_monthly_budget_usd).`)
+    box.replaceChildren(el('strong', null, `This month (${b.month}): ${fmtUsd(b.spent_usd)} spent`), `${unpriced}. No monthly budget is set (instance setting cost_monthly_budget_usd).`)
     return
   }
   const c = color(b.share! >= 1 ? 'red' : b.share! >= 0.8 ? 'yellow' : 'green')

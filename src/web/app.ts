@@ -17,6 +17,7 @@ import { pageRoutes } from './routes/pages.ts'
 import { activityPageRoutes } from './routes/activity-page.ts'
 import { sessionsPageRoutes } from './routes/sessions-pages.ts'
 import { feedbackPageRoutes } from './routes/feedback-page.ts'
+import { peoplePageRoutes } from './routes/people-pages.ts'
 import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
 import { dataRoutes } from './routes/data.ts'
@@ -62,7 +63,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   pageSecurityHeaders(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...peoplePageRoutes, ...staticRoutes,
     ...changeRoutes, ...githubWebhookRoutes,
     ...insightRoutes, ...metricsRoutes,
   ]

@@ -99,7 +99,7 @@ test('acceptance: an uploaded session with a tool error becomes a finding, visib
   const uploadedAt = pendingList.body.rows[0].uploaded_at
   assert.match(uploadedAt, /^\d{4}-\d{2}-\d{2}T/)
   assert.deepEqual(pendingList.body, {
-    rows: [{ session_file: 'ana/x.jsonl', username: 'ana', started_at: null, ended_at: null, turns: 0, tool_calls: 0, tool_errors: 0, findings: {}, uploaded_at: uploadedAt }],
+    rows: [{ session_file: 'ana/x.jsonl', username: 'ana', started_at: null, ended_at: null, turns: 0, tool_calls: 0, tool_errors: 0, findings: {}, uploaded_at: uploadedAt, cost: null, counted_in: null }],
     next_cursor: null,
   })
 
@@ -138,7 +138,8 @@ test('acceptance: an uploaded session with a tool error becomes a finding, visib
   const withUsage = await get('/api/admin/sessions')
   assert.deepEqual(withUsage.body.rows, [{
     session_file: 'ana/x.jsonl', username: 'ana', started_at: at(0), ended_at: at(15), turns: 1, tool_calls: 1, tool_errors: 1,
-    findings: { tool_error: 1 }, uploaded_at: uploadedAt,
+    // No cost until the costs processor has read the transcript.
+    findings: { tool_error: 1 }, uploaded_at: uploadedAt, cost: null, counted_in: null,
   }])
   const u = await s.svc.store.sessions.usageFor('ana/x.jsonl')
   assert.deepEqual(

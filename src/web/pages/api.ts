@@ -7,6 +7,10 @@ import type { findingHeatmap, listSessions, sessionDetail } from '../../platform
 import type { addComment, bulkUpdate, linkTelegram, listReports, reportDetail, sendToGithub, updateReport } from '../../platform/feedback/index.ts'
 import type { MyTokensResponse, NewTokenResponse } from '../routes/users.ts'
 import type { listViews } from '../../activity/saved-views.ts'
+import type { TokenDetailResponse, UserDetailResponse, UserListResponse, UserResponse } from '../routes/users.ts'
+import type { createGroup, getGroup } from '../../platform/rbac/groups.ts'
+import type { presentTable as grantableTable } from '../../platform/tables/index.ts'
+import type { Store } from '../../store/index.ts'
 import type { ChangesResponse, RollbackResponse } from '../routes/changes.ts'
 import type { budgetStatus, costReport } from '../../platform/costs/index.ts'
 
@@ -77,3 +81,21 @@ export type CostRow = CostReport['rows'][number]
 export type CostBudget = Json<Awaited<ReturnType<typeof budgetStatus>>>
 /** A session's tokens and cost in the sessions list and replay (null before the costs processor ran). */
 export type SessionCost = NonNullable<SessionRow['cost']>
+
+// The Users page (src/web/pages/users).
+/** GET /api/admin/users. */
+export type UserRow = Json<UserListResponse>[number]
+export type UserList = { rows: UserRow[]; next_cursor: null }
+export type UserDetail = Json<UserDetailResponse>
+export type UserToken = UserDetail['tokens'][number]
+export type UserAfterChange = Json<UserResponse>
+export type TokenDetail = Json<TokenDetailResponse>
+
+// The Access page (src/web/pages/access).
+export type GroupRow = Json<Awaited<ReturnType<Store['groups']['list']>>>[number]
+export type GroupDetail = Json<Awaited<ReturnType<typeof getGroup>>>
+export type GroupCreated = Json<Awaited<ReturnType<typeof createGroup>>>
+export type Grant = Json<Awaited<ReturnType<Store['groups']['listGrants']>>>[number]
+/** GET /api/admin/tables and /api/admin/scripts rows: what a group can be granted to read. */
+export type GrantableTable = Json<ReturnType<typeof grantableTable>>
+export type GrantableScript = Json<Awaited<ReturnType<Store['scripts']['list']>>>[number]

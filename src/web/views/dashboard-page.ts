@@ -7,10 +7,14 @@ const DESCRIPTIONS: Record<string, string> = {
   '/admin/activity': 'Health pulse, every audited event, and the per-table sync grid.',
   '/admin/sessions': 'Where Claude got stuck in uploaded session transcripts.',
   '/admin/feedback': 'Problems users reported with agnes report.',
+  '/admin/users': 'Who can sign in, who is an admin, and their tokens.',
+  '/admin/access': 'Groups, their members and the tables each group may read.',
 }
 
 /** How long a new token lives, as the form offers it ('' never expires). */
 const EXPIRY_CHOICES: Array<[string, string]> = [['30', '30 days'], ['90', '90 days'], ['365', '1 year'], ['', 'Never']]
+/** The options of a new token's expiry, 90 days chosen: the dashboard's form and the Users page's. */
+export const tokenExpiryOptions = () => EXPIRY_CHOICES.map(([v, l]) => html`<option value="${v}"${v === '90' ? html` selected` : ''}>${l}</option>`)
 
 /**
  * The dashboard: who you are, the admin pages for admins, and your personal access tokens. The token list, creating
@@ -30,7 +34,7 @@ ${user.is_admin
 <p class="muted db-lead">A token lets the command line (and Claude Code through it) act as you. Make one per machine, and revoke it when the machine is gone.</p>
 <form class="db-token-form" id="db-token-form" autocomplete="off">
 <div class="db-f"><label for="db-token-name">Name</label><input id="db-token-name" name="name" maxlength="256" placeholder="e.g. work laptop" spellcheck="false"></div>
-<div class="db-f"><label for="db-token-expiry">Expires after</label><select id="db-token-expiry" name="expires_in_days">${EXPIRY_CHOICES.map(([v, l]) => html`<option value="${v}"${v === '90' ? html` selected` : ''}>${l}</option>`)}</select></div>
+<div class="db-f"><label for="db-token-expiry">Expires after</label><select id="db-token-expiry" name="expires_in_days">${tokenExpiryOptions()}</select></div>
 <div class="db-f db-f-button"><button type="submit" id="db-token-create">Create token</button></div>
 </form>
 <p class="db-error" id="db-token-error" role="alert" hidden></p>

@@ -8,6 +8,8 @@ export const ADMIN_MENU: Array<{ href: string; label: string }> = [
   { href: '/admin/activity', label: 'Activity' },
   { href: '/admin/sessions', label: 'Sessions' },
   { href: '/admin/feedback', label: 'Feedback' },
+  { href: '/admin/users', label: 'Users' },
+  { href: '/admin/access', label: 'Access' },
 ]
 
 const STYLE = `

@@ -4,17 +4,11 @@
 import { byId, button, el, errorMessage, getJson, input, onReady, select, sendJson } from '../dom.ts'
 import { startClock, timeEl } from '../time.ts'
 import type { MyToken, MyTokens, NewToken } from '../api.ts'
+import { tokenInactive as inactive } from '../token-state.ts'
 import '../page.css'
 import './dashboard.css'
 
 const API = '/api/me/tokens'
-
-/** Revoked, or past its expiry: listed apart, under "Revoked and expired". */
-function inactive(t: MyToken, now = Date.now()): string | null {
-  if (t.revoked_at) return 'revoked'
-  if (t.expires_at && Date.parse(t.expires_at) <= now) return 'expired'
-  return null
-}
 
 function start() {
   const section = byId('db-tokens')

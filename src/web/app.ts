@@ -17,6 +17,7 @@ import { pageRoutes } from './routes/pages.ts'
 import { activityPageRoutes } from './routes/activity-page.ts'
 import { sessionsPageRoutes } from './routes/sessions-pages.ts'
 import { feedbackPageRoutes } from './routes/feedback-page.ts'
+import { managePageRoutes } from './routes/manage-pages.ts'
 import { peoplePageRoutes } from './routes/people-pages.ts'
 import { staticRoutes } from './routes/static.ts'
 import { docsRoutes } from './routes/docs.ts'
@@ -63,7 +64,7 @@ export async function buildApp(svc: Services): Promise<FastifyInstance> {
   pageSecurityHeaders(app)
 
   const specs: RouteSpec[] = [
-    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...peoplePageRoutes, ...staticRoutes,
+    ...healthRoutes, ...authRoutes, ...userRoutes, ...groupRoutes, ...instanceRoutes, ...dataRoutes, ...activityRoutes, ...savedViewRoutes, ...auditRoutes, ...uploadRoutes, ...sessionRoutes, ...feedbackRoutes, ...costRoutes, ...pageRoutes, ...activityPageRoutes, ...sessionsPageRoutes, ...feedbackPageRoutes, ...peoplePageRoutes, ...managePageRoutes, ...staticRoutes,
     ...changeRoutes, ...githubWebhookRoutes,
     ...insightRoutes, ...metricsRoutes,
   ]

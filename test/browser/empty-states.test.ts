@@ -1,6 +1,7 @@
 // Pages that have nothing to show say what to do instead, in a real, headless Chromium:
-// - the empty sync grid (and the pulse's "no runs" card, which leads to it) says how to register a table; the curl
-//   line it shows, run in a shell, registers one, and `agnes sync` then syncs it;
+// - the empty sync grid (and the pulse's "no runs" card, which leads to it) links to the Registry page; on a server
+//   without that page it shows the API's curl line instead, which, run in a shell, registers a table that
+//   `agnes sync` then syncs;
 // - a feedback report naming a transcript that was never uploaded says so instead of linking to a missing replay.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
@@ -11,6 +12,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, runCli, type TestServer } from '../helpers.ts'
 import { renderActivityPage } from '../../src/web/views/activity-page.ts'
+import { TABLES_PAGE } from '../../src/web/routes/activity-page.ts'
 import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
@@ -48,31 +50,35 @@ after(async () => {
   await s?.close()
 })
 
-test('the empty sync grid says how to register a table; its curl line works, then agnes sync syncs the table', async () => {
-  // The pulse's Syncs card has no runs to show: it leads to the Sync tab.
+test('the empty sync grid links to the Registry page; without that page its curl line works, then agnes sync syncs the table', async () => {
+  // The pulse's Syncs card has no runs to show: it leads to the Sync tab, which leads to the page that registers tables.
   await page.goto('/admin/activity')
   await page.waitForSelector('#pulse-sync_24h[data-evidence="tab"]')
   assert.equal(await page.textContent('#pulse-sync_24h .ac-field-value'), 'no runs')
   await page.click('#pulse-sync_24h')
   await page.waitForURL(/tab=sync/)
-  await page.waitForSelector('#ac-sync-rows .ac-register[data-way="api"]')
-  const help = (await page.textContent('#ac-sync-rows .ac-register')) ?? ''
-  assert.match(help, /No tables are registered\./)
-  assert.match(help, /POST \/api\/admin\/tables/)
-  assert.match(help, /agnes sync orders/)
-  const sources = s.config.sourceDirs[0]
-  assert.ok(help.includes(sources), 'names the source folder')
-  assert.equal(await page.getAttribute('#ac-sync-rows .ac-register a[href="/api/docs"]', 'href'), '/api/docs')
-  const curl = (await page.textContent('#ac-register-curl')) ?? ''
-  assert.ok(curl.startsWith(`curl -X POST ${s.url}/api/admin/tables `), curl)
+  await page.waitForSelector('#ac-sync-rows .ac-register[data-way="page"]')
+  assert.equal(await page.textContent('#ac-sync-rows .ac-register'), 'No tables are registered. Register one on the Registry page; its syncs show here.')
   await screenshot(page, 'sync-empty-1440')
   await page.setViewportSize({ width: 390, height: 844 })
   await screenshot(page, 'sync-empty-390')
   const wide = await page.evaluate(() => document.documentElement.scrollWidth)
   assert.ok(wide <= 390, `no sideways scroll on a phone (${wide} px)`)
   await page.setViewportSize({ width: 1400, height: 900 })
+  await Promise.all([page.waitForURL(/\/admin\/registry$/), page.click('#ac-register-page')])
+  await page.waitForSelector('#registry[data-ready="true"]')
+  assert.equal(await page.textContent('#rg-table-rows'), 'No tables are registered yet: register one above.')
 
-  // Do what it says: put the file in the source folder and run the line in a shell with an admin token.
+  // A server without that page shows the API's way instead: put the file in the source folder and run the line in a
+  // shell with an admin token.
+  const sources = s.config.sourceDirs[0]
+  const actor = { user: { id: admin.userId, email: 'admin@example.com', name: null, is_admin: true, username: 'admin' }, via: 'session', clientKind: 'web' } as never
+  const help = renderActivityPage({ actor, csrf: null, registerTables: { page: null, serverUrl: s.url, sourceDirs: s.config.sourceDirs } })
+  assert.match(help, /POST \/api\/admin\/tables/)
+  assert.match(help, /agnes sync orders/)
+  assert.ok(help.includes(`<code>${sources}</code>`), 'names the source folder')
+  const curl = /<pre class="ac-register-cmd" id="ac-register-curl">([^<]*)<\/pre>/.exec(help)?.[1].replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&amp;', '&') ?? ''
+  assert.ok(curl.startsWith(`curl -X POST ${s.url}/api/admin/tables `), curl)
   mkdirSync(sources, { recursive: true })
   writeFileSync(join(sources, 'orders.csv'), 'order_id,amount\n1,120.50\n2,80.00\n')
   // (Not spawnSync: the server answering curl runs in this process.)
@@ -80,15 +86,15 @@ test('the empty sync grid says how to register a table; its curl line works, the
   assert.equal(JSON.parse(sh.stdout).id, 'orders', sh.stdout + sh.stderr)
   const sync = await runCli(['sync', 'orders'], { AGNES_URL: s.url, AGNES_TOKEN: admin.token })
   assert.equal(sync.code, 0, sync.stderr)
-  await page.reload()
+  await page.goto('/admin/activity?tab=sync')
   await page.waitForSelector('#ac-sync-rows tr[data-table="orders"]')
   assert.match((await page.textContent('#ac-sync-rows tr[data-table="orders"]')) ?? '', /success/)
 })
 
-test('with a tables page on the server, the empty grid links to it instead', () => {
+test('the empty grid links to the tables page the server has, else shows the API and the command line', () => {
   const actor = { user: { id: 'u1', email: 'admin@example.com', name: null, is_admin: true, username: 'admin' }, via: 'session', clientKind: 'web' } as never
-  const withPage = renderActivityPage({ actor, csrf: null, registerTables: { page: '/admin/tables', serverUrl: 'http://x', sourceDirs: ['/data/sources'] } })
-  assert.match(withPage, /<template id="ac-sync-empty"><div class="ac-register" data-way="page">.*<a href="\/admin\/tables" id="ac-register-page">Register one on the Tables page<\/a>/)
+  const withPage = renderActivityPage({ actor, csrf: null, registerTables: { page: TABLES_PAGE, serverUrl: 'http://x', sourceDirs: ['/data/sources'] } })
+  assert.match(withPage, /<template id="ac-sync-empty"><div class="ac-register" data-way="page">.*<a href="\/admin\/registry" id="ac-register-page">Register one on the Registry page<\/a>/)
   assert.doesNotMatch(withPage, /curl -X POST/)
   const without = renderActivityPage({ actor, csrf: null, registerTables: { page: null, serverUrl: 'http://x', sourceDirs: ['/data/<sources>'] } })
   assert.match(without, /data-way="api"/)

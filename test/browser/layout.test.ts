@@ -67,6 +67,10 @@ before(async () => {
   assert.equal((await view(admin.token, { name: 'Failed table syncs of the customer lifetime value tables, by region', filters: { action_in: 'sync.run', result_class: 'error' } })).status, 201)
   const other = await s.addUser(admin.token, 'second.admin.with.a.long.address@example.com', { is_admin: true })
   assert.equal((await view(other.token, { name: 'Errors', filters: { result_class: 'error' }, shared: true })).status, 201)
+  // A script with a long query on the Registry page, and a template open on Server config.
+  const script = await call(s.url, 'POST', '/api/admin/scripts', { token: admin.token, body: { id: 'revenue_by_customer_and_region_with_a_long_name', schedule: '0 6 * * *', sql: 'SELECT customer, sum(amount) AS revenue, count(*) AS orders_placed, min(amount) AS smallest_order, max(amount) AS largest_order FROM orders GROUP BY customer ORDER BY revenue DESC' } })
+  assert.equal(script.status, 201, script.text)
+  assert.equal((await call(s.url, 'PUT', '/api/admin/templates/setup_prompt', { token: admin.token, body: { content: 'Welcome to the analytics team. Install the command line, then run agnes login with the token from your dashboard.\n'.repeat(3) } })).status, 200)
   // A group with a member and a table, opened on the Access page; Ana opened on the Users page.
   const group = await call(s.url, 'POST', '/api/admin/groups', { token: admin.token, body: { name: 'analysts of the customer lifetime value tables', description: 'Finance and the people who model regional revenue' } })
   groupId = group.body.id
@@ -89,7 +93,7 @@ after(async () => {
 async function sidewaysOverflow(p: Page) {
   return p.evaluate(() => {
     const doc = document.documentElement
-    const boxes = [...document.querySelectorAll<HTMLElement>('.ac-table-wrap, .sx-table-wrap, .db-table-wrap, .pa-table-wrap, .ac-chart, .card, .hs, .ac-explain, header.top, main')]
+    const boxes = [...document.querySelectorAll<HTMLElement>('.ac-table-wrap, .sx-table-wrap, .db-table-wrap, .pa-table-wrap, .mg-table-wrap, .ac-chart, .card, .hs, .ac-explain, header.top, main')]
       .filter((b) => b.offsetParent !== null && b.scrollWidth > b.clientWidth + 1)
       .map((b) => `${b.tagName.toLowerCase()}${b.id ? `#${b.id}` : ''}.${[...b.classList].join('.')} ${b.scrollWidth}>${b.clientWidth}`)
     // Elements that stick out past the right edge of the window (a page that clips them would hide the overflow).
@@ -162,6 +166,8 @@ const PAGES: PageCase[] = [
   { name: 'session-replay', path: () => `/admin/sessions/ana.with.a.rather.long.address/${TRANSCRIPT}`, ready: (p) => p.waitForSelector('#replay[data-ready="true"]') },
   { name: 'feedback', path: () => '/admin/feedback', ready: (p) => p.waitForSelector('#fb-rows li.fb-row') },
   { name: 'feedback-report', path: () => `/admin/feedback?id=${reportId}`, ready: (p) => p.waitForSelector('#fb-detail[data-ready="true"] #fb-d-excerpt .sx-ev') },
+  { name: 'registry', path: () => '/admin/registry?table=customer_lifetime_value_by_region_and_month', ready: (p) => p.waitForSelector('#registry[data-ready="true"] tr.marked') },
+  { name: 'server-config', path: () => '/admin/server-config?template=setup_prompt', ready: (p) => p.waitForSelector('#server-config[data-ready="true"] details.sc-template[open]') },
   { name: 'users', path: () => `/admin/users?user=${ana.userId}`, ready: (p) => p.waitForSelector('#users[data-ready="true"]').then(() => p.waitForSelector('#us-detail[data-ready="true"]')) },
   { name: 'access', path: () => `/admin/access?group=${groupId}`, ready: (p) => p.waitForSelector('#ax-detail[data-ready="true"]') },
 ]

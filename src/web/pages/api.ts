@@ -13,6 +13,9 @@ import type { presentTable as grantableTable } from '../../platform/tables/index
 import type { Store } from '../../store/index.ts'
 import type { ChangesResponse, RollbackResponse } from '../routes/changes.ts'
 import type { budgetStatus, costReport } from '../../platform/costs/index.ts'
+import type { runScriptNow } from '../../platform/scripts/index.ts'
+import type { configView, getTemplate } from '../../platform/instance/index.ts'
+import type { getSyncJob } from '../../platform/sync/index.ts'
 
 /** A value after JSON.stringify / JSON.parse: dates become strings, functions and undefined-only keys disappear. */
 export type Json<T> = T extends Date
@@ -68,6 +71,21 @@ export type NewToken = Json<NewTokenResponse>
 /** Saved Activity views (GET /api/admin/activity/views); POST and PATCH answer one view. */
 export type SavedViewList = Json<Awaited<ReturnType<typeof listViews>>>
 export type SavedView = SavedViewList['rows'][number]
+
+/** The registry (/admin/registry): GET /api/admin/tables and /api/admin/scripts (rows as GrantableTable and GrantableScript below). */
+export type TableList = { rows: GrantableTable[]; next_cursor: null }
+export type ScriptList = { rows: GrantableScript[]; next_cursor: null }
+/** POST /api/admin/scripts/{id}/run: the script after its run, and the rows it built. */
+export type ScriptRun = Json<Awaited<ReturnType<typeof runScriptNow>>>
+/** POST /api/sync/trigger answers the job's id; GET /api/sync/jobs/{id} its state. */
+export type SyncStarted = { job_id: string; status: string; tables: string[] }
+export type SyncJob = Json<Awaited<ReturnType<typeof getSyncJob>>>
+
+/** Server config (/admin/server-config): GET /api/admin/config (PATCH answers `config`), the templates. */
+export type ConfigView = Json<Awaited<ReturnType<typeof configView>>>
+export type Setting = ConfigView['settings'][number]
+export type Template = Json<Awaited<ReturnType<typeof getTemplate>>>
+export type TemplateList = { rows: Template[]; next_cursor: null }
 
 /** The Changes tab (GET /api/admin/activity/changes) and a rollback's answer (POST /api/admin/rollback, refusals too). */
 export type Changes = Json<ChangesResponse>

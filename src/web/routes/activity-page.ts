@@ -3,8 +3,8 @@ import { defineRoute } from '../route.ts'
 import { sendPage } from '../views/page-security.ts'
 import { renderActivityPage } from '../views/activity-page.ts'
 
-/** Where a tables registry page would live; the empty sync grid links to it once the server has one. */
-export const TABLES_PAGE = '/admin/tables'
+/** The page where tables are registered; the empty sync grid links to it when the server has it. */
+export const TABLES_PAGE = '/admin/registry'
 
 export const activityPageRoutes = [
   defineRoute({

@@ -32,7 +32,7 @@ export interface RegisterTablesHelp {
 
 /** The empty sync grid's way forward: the registry page when there is one, else the API and the command line. */
 function registerTablesHelp(h: RegisterTablesHelp) {
-  if (h.page) return html`<div class="ac-register" data-way="page"><p><strong>No tables are registered.</strong> <a href="${h.page}" id="ac-register-page">Register one on the Tables page</a>; its syncs show here.</p></div>`
+  if (h.page) return html`<div class="ac-register" data-way="page"><p><strong>No tables are registered.</strong> <a href="${h.page}" id="ac-register-page">Register one on the Registry page</a>; its syncs show here.</p></div>`
   const dir = h.sourceDirs[0] ?? '/path/to/sources'
   const body = JSON.stringify({ id: 'orders', source: { kind: 'file', path: `${dir.replace(/\/+$/, '')}/orders.csv` }, sync_interval_minutes: 60 })
   return html`<div class="ac-register" data-way="api">

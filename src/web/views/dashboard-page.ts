@@ -7,6 +7,8 @@ const DESCRIPTIONS: Record<string, string> = {
   '/admin/activity': 'Health pulse, every audited event, and the per-table sync grid.',
   '/admin/sessions': 'Where Claude got stuck in uploaded session transcripts.',
   '/admin/feedback': 'Problems users reported with agnes report.',
+  '/admin/registry': 'Tables synced from files or SQL, and scheduled scripts.',
+  '/admin/server-config': 'Instance settings and templates.',
   '/admin/users': 'Who can sign in, who is an admin, and their tokens.',
   '/admin/access': 'Groups, their members and the tables each group may read.',
 }

@@ -10,6 +10,8 @@ export const ADMIN_MENU: Array<{ href: string; label: string }> = [
   { href: '/admin/feedback', label: 'Feedback' },
   { href: '/admin/users', label: 'Users' },
   { href: '/admin/access', label: 'Access' },
+  { href: '/admin/registry', label: 'Registry' },
+  { href: '/admin/server-config', label: 'Server config' },
 ]
 
 const STYLE = `

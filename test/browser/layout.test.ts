@@ -148,6 +148,9 @@ const PAGES: PageCase[] = [
     },
   },
   { name: 'activity-sync', path: () => '/admin/activity?tab=sync', ready: (p) => p.waitForSelector('#ac-sync-rows tr[data-table] .ac-run') },
+  { name: 'activity-usage', path: () => '/admin/activity?tab=usage', ready: (p) => p.waitForSelector('#ac-panel-usage[data-ready="true"]') },
+  { name: 'activity-queries', path: () => '/admin/activity?tab=queries', ready: (p) => p.waitForSelector('#qs-rows[data-ready="true"]') },
+  { name: 'activity-performance', path: () => '/admin/activity?tab=performance&pf_route=%2Fapi%2Fquery&pf_method=POST', ready: (p) => p.waitForSelector('#pf-routes[data-ready="true"]') },
   {
     name: 'activity-drawer', path: () => '/admin/activity?action_prefix=sync.',
     ready: async (p) => {

@@ -7,6 +7,7 @@ import type { findingHeatmap, listSessions, sessionDetail } from '../../platform
 import type { addComment, bulkUpdate, linkTelegram, listReports, reportDetail, sendToGithub, updateReport } from '../../platform/feedback/index.ts'
 import type { MyTokensResponse, NewTokenResponse } from '../routes/users.ts'
 import type { listViews } from '../../activity/saved-views.ts'
+import type { PerformanceResponse, QueriesResponse, UsageResponse } from '../routes/insights.ts'
 import type { TokenDetailResponse, UserDetailResponse, UserListResponse, UserResponse } from '../routes/users.ts'
 import type { createGroup, getGroup } from '../../platform/rbac/groups.ts'
 import type { presentTable as grantableTable } from '../../platform/tables/index.ts'
@@ -117,3 +118,12 @@ export type Grant = Json<Awaited<ReturnType<Store['groups']['listGrants']>>>[num
 /** GET /api/admin/tables and /api/admin/scripts rows: what a group can be granted to read. */
 export type GrantableTable = Json<ReturnType<typeof grantableTable>>
 export type GrantableScript = Json<Awaited<ReturnType<Store['scripts']['list']>>>[number]
+
+/** The Activity Center's Usage, Queries and Performance tabs (GET /api/admin/activity/usage|queries|performance). */
+export type Usage = Json<UsageResponse>
+export type UsagePerson = Usage['people'][number]
+export type UsageTool = Usage['tools'][number]
+export type Queries = Json<QueriesResponse>
+export type QueryShape = Queries['rows'][number]
+export type Performance = Json<PerformanceResponse>
+export type PerfRoute = Performance['routes'][number]

@@ -2,6 +2,9 @@ import { html, type Raw } from './html.ts'
 import { layout } from './layout.ts'
 import { staticUrl } from '../routes/static.ts'
 import type { Actor } from '../../services.ts'
+import { usagePanel } from './activity-tabs/usage.ts'
+import { queriesPanel } from './activity-tabs/queries.ts'
+import { performancePanel } from './activity-tabs/performance.ts'
 import { changesPanel } from './activity-tabs/changes.ts'
 import { costsPanel } from './activity-tabs/costs.ts'
 
@@ -13,6 +16,9 @@ import { costsPanel } from './activity-tabs/costs.ts'
 export const ACTIVITY_TABS: Array<{ id: string; label: string; title: string; panel?: () => Raw }> = [
   { id: 'timeline', label: 'Timeline', title: 'Every audited event, filtered' },
   { id: 'sync', label: 'Sync', title: 'Each registered table and its latest syncs' },
+  { id: 'usage', label: 'Usage', title: 'Who uses Agnes and whether they come back', panel: usagePanel },
+  { id: 'queries', label: 'Queries', title: 'Query shapes: the slowest, most frequent and most failing', panel: queriesPanel },
+  { id: 'performance', label: 'Performance', title: 'Latency and errors per route, scheduler jobs, the audit writer', panel: performancePanel },
   { id: 'changes', label: 'Changes', title: 'Who changed what, field by field, and reverting a change', panel: changesPanel },
   { id: 'costs', label: 'Costs', title: 'What Claude Code costs, estimated from the uploaded transcripts', panel: costsPanel },
 ]

@@ -51,7 +51,7 @@ function legend(h: Histogram) {
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const two = (n: number) => String(n).padStart(2, '0')
 /** The time axis in UTC and 24 h: "14:00", with the day under the first tick of each day; whole days as "Nov 20". */
-function axisLabels(_u: uPlot, ticks: number[]): string[] {
+export function axisLabels(_u: uPlot, ticks: number[]): string[] {
   let lastDay = ''
   return ticks.map((t) => {
     const d = new Date(t * 1000)

@@ -3,6 +3,9 @@
 // its own API; main.ts shows the panel and calls load() when the tab opens, again on every polling round while it is
 // open, and, for a tab that follows the filter bar, whenever the filters change.
 import type { ActivityPage } from '../page.ts'
+import { usageTab } from './usage.ts'
+import { queriesTab } from './queries.ts'
+import { performanceTab } from './performance.ts'
 import { changesTab } from './changes.ts'
 import { costsTab } from './costs.ts'
 
@@ -16,6 +19,9 @@ export interface ActivityTab {
 }
 
 export const EXTRA_TABS = {
+  usage: usageTab,
+  queries: queriesTab,
+  performance: performanceTab,
   changes: changesTab,
   costs: costsTab,
 } satisfies Record<string, ActivityTab>

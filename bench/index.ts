@@ -11,6 +11,7 @@ import { benchWorkers } from './workers.ts'
 import { benchQuery } from './query.ts'
 import { benchFirstRows } from './first-rows.ts'
 import { benchRequestOverhead } from './request-overhead.ts'
+import { benchServerRss } from './server-rss.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'test', 'fixtures', 'transcripts', 'real')
 
@@ -35,6 +36,8 @@ const suites: Array<[string, () => Promise<Figure[]>]> = [
   ['failure-scan', failureScanFigures],
   ['timeline-1m', () => benchTimeline(1_000_000)],
   ['timeline-10m', () => benchTimeline(10_000_000, 15)],
+  ['server-rss-1m', () => benchServerRss(1_000_000)],
+  ['server-rss-10m', () => benchServerRss(10_000_000)],
   ['mixed-load', mixedLoadFigures],
   ['workers-pg', () => benchWorkers()],
   ['query', () => benchQuery()],

@@ -53,6 +53,11 @@ export interface Config {
    * time. 0: every request asks the store.
    */
   tokenCacheMs: number
+  /**
+   * The memory DuckDB may keep for the store (the system database, not the analysts' tables, whose query host has
+   * its own limit): pages past it are read from disk again. Unused with PostgreSQL.
+   */
+  storeMemoryMb: number
   /** A bearer secret that may read GET /metrics (a Prometheus scraper) without being a user; null: admins only. */
   metricsToken: string | null
   /**
@@ -106,6 +111,7 @@ const envSchema = z.object({
   AGNES_QUERY_MAX_SQL_KB: z.coerce.number().int().min(1).max(10_240).default(64),
   AGNES_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGNES_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
+  AGNES_STORE_MEMORY_MB: z.coerce.number().int().min(16, 'must be at least 16').default(96),
   AGNES_TOKEN_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) or more').max(60, 'must be at most 60').default(5),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AGNES_LLM_API_BASE: z.string().url().optional(),
@@ -178,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     trustProxy: ['on', 'true', '1'].includes(e.AGNES_TRUST_PROXY),
     tokenCacheMs: e.AGNES_TOKEN_CACHE_SECONDS * 1000,
+    storeMemoryMb: e.AGNES_STORE_MEMORY_MB,
     metricsToken: e.AGNES_METRICS_TOKEN ?? null,
     llm:
       e.AGNES_LLM_API_BASE && e.AGNES_LLM_API_KEY && e.AGNES_LLM_MODEL

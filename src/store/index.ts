@@ -114,7 +114,7 @@ export function systemDbPath(config: Pick<Config, 'stateDir'>): string {
 }
 
 /** Opens the configured store and brings its schema up to date. */
-export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>, opts: { upTo?: number } = {}): Promise<Store> {
+export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'> & Partial<Pick<Config, 'storeMemoryMb'>>, opts: { upTo?: number } = {}): Promise<Store> {
   if (config.databaseUrl) {
     const pgDb = await openPostgres(config.databaseUrl)
     try {
@@ -126,7 +126,7 @@ export async function openStore(config: Pick<Config, 'stateDir' | 'databaseUrl'>
     }
     return storeOver(classifyingUnavailable(pgDb))
   }
-  const db = await openDuckDb(systemDbPath(config))
+  const db = await openDuckDb(systemDbPath(config), undefined, { memoryLimitMb: config.storeMemoryMb })
   try {
     const before = await schemaVersion(db).catch(() => 0)
     const after = await migrate(db, migrations, opts.upTo)

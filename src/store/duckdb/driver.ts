@@ -109,10 +109,13 @@ export interface DuckDbHandle extends Db {
   readonly instance: DuckDBInstance
 }
 
-/** Opens (creating when missing) the DuckDB file at path, or ':memory:'. */
-export async function openDuckDb(path: string, poolSize = 4): Promise<DuckDbHandle> {
+/**
+ * Opens (creating when missing) the DuckDB file at path, or ':memory:'. `memoryLimitMb` caps DuckDB's buffer pool
+ * (its default is 80 % of the machine's memory, which a long-running server fills with cached pages of the audit log).
+ */
+export async function openDuckDb(path: string, poolSize = 4, opts: { memoryLimitMb?: number } = {}): Promise<DuckDbHandle> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
-  const instance = await DuckDBInstance.create(path)
+  const instance = await DuckDBInstance.create(path, opts.memoryLimitMb ? { memory_limit: `${opts.memoryLimitMb}MB` } : {})
   const conns: DuckDBConnection[] = []
   for (let i = 0; i < poolSize; i++) conns.push(await instance.connect())
   const pool = new Pool(conns)

@@ -264,6 +264,14 @@ test('challenges, expectations, team habits, restrictions and "X please" about t
   }
 });
 
+test('"step 2, please" after the assistant finished a step asks for the next one; "line chart please" after a pie chart names another version', () => {
+  const ctx = turn('Done with that step. The pie chart of the page views is in report.html.');
+  for (const text of ['step 2, please', 'Step 3 please.', 'page 2 please', 'the next chart please', 'the remaining views please']) {
+    assert.equal(rejectionReason(text, ctx), null, text);
+  }
+  for (const text of ['line chart please', 'page views per week, please']) assert.ok(rejectionReason(text, ctx), text);
+});
+
 test('TurnWords.overlapsRecent remembers a few earlier turns and forgets older ones', () => {
   const words = new TurnWords();
   words.add('Added GET /contacts.csv in api/export.js');

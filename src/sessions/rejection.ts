@@ -194,6 +194,10 @@ const EXPECTED_OTHERWISE =
 const RESTRICTION_MID = /\b(?:only|just) the\b|\w+ only\b[.!]?$|\b(?:\w+) only (?:the|in|on|for|to|what|where|when)\b|^\w+ only\b/;
 // "line chart please", "semicolons please": the person names the version they want of what was just made.
 const PLEASE_PHRASE = /^(?:[\w./@:-]+\s+){0,3}[\w./@:-]+,? please[.!]?$|^please,? (?:[\w./@:-]+\s+){0,3}[\w./@:-]+[.!]?$/;
+// "step 2, please", "part 3 please", "the next one please": the next item of a list the person works through
+// (the assistant having just said it finished a step), a request to go on rather than another version.
+const NEXT_IN_SEQUENCE =
+  /\b(?:next|rest|remaining|following)\b|\b(?:step|part|phase|stage|item|task|point|section|chapter|page|question|exercise|batch|round|milestone)s?\s+#?\d{1,3}\b|#\d{1,3}\b/;
 const VERB_OPENER =
   /^(?:please\s+)?(?:add|create|write|make|build|implement|run|deploy|commit|push|open|show|send|check|test|explain|tell|give|generate|draft|start|begin|continue|go|keep going)\b/;
 
@@ -229,7 +233,7 @@ function statesOtherwise(head: string, opening: string, related: (text: string) 
   if (FAILURE_REPORT.test(head) && !APPRAISAL.test(head) && related(head)) return 'failure report';
   if (CONVENTION.test(opening) && related(head)) return 'convention';
   if (RESTRICTION_MID.test(firstSentence) && related(firstSentence)) return 'restriction';
-  if (PLEASE_PHRASE.test(firstSentence) && related(firstSentence)) return 'names the version wanted';
+  if (PLEASE_PHRASE.test(firstSentence) && !NEXT_IN_SEQUENCE.test(firstSentence) && related(firstSentence)) return 'names the version wanted';
   return null;
 }
 const APPRAISAL_OPENER = /^(?:(?:that|this|it)(?:'s| is| was| looks?| seems?)? ?(?:really |so |very |exactly )?(?:great|good|nice|perfect|fine|better|awesome|amazing|helpful|expected|what i (?:wanted|needed|meant|asked)))\b|^(?:makes sense|works|working|looks good|all good|fair enough|fair|right|true|exactly|agreed|love it|nice one)\b/;

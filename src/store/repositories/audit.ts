@@ -142,12 +142,14 @@ export function auditRepository(db: Db) {
           if (tx.appendRows) {
             // DuckDB: one process writes, and its inserts take turns (above), so the head needs no lock; the ids
             // come with it in one read, and the rows go in through the Appender.
-            const head = await tx.one<{ seq: number | string; head: string; ids: Array<number | string> }>(
-              `SELECT seq, head, (SELECT list(nextval('audit_log_id_seq')) FROM range($1)) AS ids FROM audit_chain WHERE id = 1`,
+            // One row per new audit row, each with the head and a fresh id (a cross join: half the cost of list()).
+            const reserved = await tx.all<{ seq: number | string; head: string; id: number | string }>(
+              `SELECT c.seq, c.head, nextval('audit_log_id_seq') AS id FROM audit_chain c, range($1) WHERE c.id = 1`,
               [rows.length],
             )
+            const head = reserved[0]
             if (!head) throw new Error('audit chain head is missing (migration 11)')
-            const ids = head.ids.map(BigInt).sort((a, b) => (a < b ? -1 : 1))
+            const ids = reserved.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : 1))
             let seq = Number(head.seq)
             let prev = head.head
             const values = rows.map((r, i) => {

@@ -135,3 +135,19 @@ test('a spool file claimed by another live process is left to it; one whose clai
     assert.equal(w.spool.pendingFiles().length, 1, "the live process's file is still there for it")
   })
 })
+
+test('commits are added to the per-minute counts at most once a second: the rest follow on a timer, and at once when asked', async () => {
+  await withStore(async (store, stateDir) => {
+    const writer = new AuditWriter(store, stateDir, log)
+    const window = () => store.opsMetrics.auditWrites(new Date(Date.now() - 3_600_000).toISOString(), new Date(Date.now() + 60_000).toISOString())
+    for (let i = 0; i < 3; i++) await writer.record(entry(i))
+    // The first commit carried its count; the next two wait (no upsert with each batch).
+    assert.deepEqual(await window(), { batches: 1, rows: 1, failed_batches: 0, failed_rows: 0 })
+    await new Promise((r) => setTimeout(r, 1300))
+    assert.deepEqual(await window(), { batches: 3, rows: 3, failed_batches: 0, failed_rows: 0 }, 'the timer added them')
+    await writer.record(entry(3))
+    await writer.record(entry(4))
+    await writer.flushCounts()
+    assert.deepEqual(await window(), { batches: 5, rows: 5, failed_batches: 0, failed_rows: 0 }, 'flushCounts adds them at once')
+  })
+})

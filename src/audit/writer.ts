@@ -23,6 +23,12 @@ export interface AuditEntry {
 }
 
 const MAX_BATCH = 500
+/**
+ * How often a worker adds its commits to the store's per-minute counts (audit_writes). An upsert with every batch
+ * cost as much as the batch's own insert; now one batch a second carries the counts of those before it, and a timer
+ * adds what is left when no batch follows. A crash loses at most this long of counts, never a row.
+ */
+export const COUNT_EVERY_MS = 1000
 /** Refused writes held for the store's counts while it keeps refusing: one entry a minute, the oldest dropped first. */
 const MAX_UNCOUNTED_MINUTES = 10_000
 /**
@@ -54,6 +60,10 @@ export class AuditWriter {
    * they go with the next batch it commits. The failure log beside the store has them at once.
    */
   private uncounted = new Map<string, { at: string; batches: number; rows: number }>()
+  /** Commits not yet added to the store's counts, per minute (see COUNT_EVERY_MS). */
+  private committedUncounted = new Map<string, { at: string; batches: number; rows: number }>()
+  private lastCounted = 0
+  private countTimer: NodeJS.Timeout | null = null
   readonly failures: AuditFailureLog
   readonly spool: AuditSpool
 
@@ -145,28 +155,79 @@ export class AuditWriter {
    * the commit runs (a replay may commit alongside a flush) and put back if it fails.
    */
   private async commit(rows: NewAuditRow[]): Promise<void> {
-    const tally: AuditWriteTally = { at: this.clock.now().toISOString(), failed: [...this.uncounted.values()] }
-    this.uncounted.clear()
+    const now = this.clock.now()
+    const due = now.getTime() - this.lastCounted >= COUNT_EVERY_MS || now.getTime() < this.lastCounted
+    const tally = due ? this.takeTally(now) : undefined
     try {
       await this.store.audit.insertMany(rows, tally)
     } catch (e) {
-      for (const f of tally.failed) this.countFailure(f.at, f.batches, f.rows)
+      if (tally) this.putBack(tally)
       throw e
+    }
+    if (due) this.lastCounted = now.getTime()
+    else {
+      addTo(this.committedUncounted, now.toISOString(), 1, rows.length)
+      this.scheduleCount()
+    }
+  }
+
+  /** The counts waiting for the store: this worker's commits and refused writes since the last count. */
+  private takeTally(now: Date): AuditWriteTally {
+    const tally: AuditWriteTally = { at: now.toISOString(), committed: [...this.committedUncounted.values()], failed: [...this.uncounted.values()] }
+    this.committedUncounted.clear()
+    this.uncounted.clear()
+    return tally
+  }
+
+  private putBack(tally: AuditWriteTally): void {
+    for (const c of tally.committed ?? []) addTo(this.committedUncounted, c.at, c.batches, c.rows)
+    for (const f of tally.failed) this.countFailure(f.at, f.batches, f.rows)
+  }
+
+  private scheduleCount(): void {
+    if (this.countTimer) return
+    this.countTimer = setTimeout(() => {
+      this.countTimer = null
+      void this.flushCounts()
+    }, COUNT_EVERY_MS)
+    this.countTimer.unref()
+  }
+
+  /**
+   * Adds this worker's commits not yet counted to the store now (the Performance view calls it before reading, so
+   * its own worker's figures are exact; another worker's are at most COUNT_EVERY_MS behind).
+   */
+  async flushCounts(): Promise<void> {
+    if (this.committedUncounted.size === 0) return
+    const now = this.clock.now()
+    const tally = this.takeTally(now)
+    try {
+      await this.store.audit.addWriteCounts(tally)
+      this.lastCounted = now.getTime()
+    } catch {
+      // The store refuses: the counts wait for the next batch it commits.
+      this.putBack(tally)
     }
   }
 
   private countFailure(at: string, batches: number, rows: number): void {
-    const minute = new Date(Math.floor(Date.parse(at) / 60_000) * 60_000).toISOString()
-    const cur = this.uncounted.get(minute)
-    if (cur) {
-      cur.batches += batches
-      cur.rows += rows
-    } else this.uncounted.set(minute, { at: minute, batches, rows })
-    if (this.uncounted.size > MAX_UNCOUNTED_MINUTES) this.uncounted.delete(this.uncounted.keys().next().value!)
+    addTo(this.uncounted, at, batches, rows)
   }
 
-  /** Resolves when everything queued so far is durable. */
+  /** Resolves when everything queued so far is durable, and counted. */
   async drain(): Promise<void> {
     while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5))
+    await this.flushCounts()
   }
+}
+
+/** Adds a count to its minute's entry; past MAX_UNCOUNTED_MINUTES minutes the oldest goes. */
+function addTo(counts: Map<string, { at: string; batches: number; rows: number }>, at: string, batches: number, rows: number): void {
+  const minute = new Date(Math.floor(Date.parse(at) / 60_000) * 60_000).toISOString()
+  const cur = counts.get(minute)
+  if (cur) {
+    cur.batches += batches
+    cur.rows += rows
+  } else counts.set(minute, { at: minute, batches, rows })
+  if (counts.size > MAX_UNCOUNTED_MINUTES) counts.delete(counts.keys().next().value!)
 }

@@ -27,6 +27,8 @@ export type NewAuditRow = Omit<AuditRow, 'id'>
  */
 export interface AuditWriteTally {
   at: string
+  /** Earlier commits not yet counted (the writer adds its counts at most once a second, not with every batch). */
+  committed?: Array<{ at: string; batches: number; rows: number }>
   failed: Array<{ at: string; batches: number; rows: number }>
 }
 
@@ -113,7 +115,11 @@ export function auditRepository(db: Db) {
   const countWrite = async (tx: Db, rows: number, tally: AuditWriteTally | undefined) => {
     if (!tally) return
     // Oldest minute first in every transaction: two workers lock the minute rows in one order.
-    const counts = [{ at: tally.at, batches: 1, rows, failed_batches: 0, failed_rows: 0 }, ...tally.failed.map((f) => ({ at: f.at, batches: 0, rows: 0, failed_batches: f.batches, failed_rows: f.rows }))]
+    const counts = [
+      ...(rows > 0 ? [{ at: tally.at, batches: 1, rows, failed_batches: 0, failed_rows: 0 }] : []),
+      ...(tally.committed ?? []).map((c) => ({ at: c.at, batches: c.batches, rows: c.rows, failed_batches: 0, failed_rows: 0 })),
+      ...tally.failed.map((f) => ({ at: f.at, batches: 0, rows: 0, failed_batches: f.batches, failed_rows: f.rows })),
+    ]
     const byMinute = new Map<string, (typeof counts)[number]>()
     for (const c of counts) {
       const m = minuteOf(c.at)
@@ -185,6 +191,10 @@ export function auditRepository(db: Db) {
       )
       turn = write.catch(() => {})
       await write
+    },
+    /** Adds counts of earlier commits and refused writes on their own, when no batch is there to carry them. */
+    async addWriteCounts(tally: AuditWriteTally): Promise<void> {
+      await db.transaction((tx) => countWrite(tx, 0, tally))
     },
     /** The chain's head and anchor. */
     async chainState(): Promise<AuditChainState> {

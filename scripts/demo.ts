@@ -218,13 +218,13 @@ async function seed(seeding: Awaited<ReturnType<typeof startServer>>) {
   for (let day = 1; day <= DAYS; day++) {
     const weekday = ![0, 6].includes(dayStart(day).getUTCDay())
     if (day === MARKETING_FAILS_FROM_DAY) rmSync(marketing, { force: true })
-    // The scheduler's ticks: syncs whose interval has passed, and due scripts, every six hours (a month of hourly
+    // The scheduler's ticks: syncs whose interval has passed, and due scripts, twice a day (a month of hourly
     // ticks would take the demo minutes; the grid shows each table's runs all the same).
-    for (let h = 0; h < 24; h += 6) {
+    for (let h = 0; h < 24; h += 12) {
       at(day, h + rnd.next())
       await runJobOnce(server.svc, job('sync_due'))
       await runJobOnce(server.svc, job('scripts_due'))
-      if (h === 6) await runJobOnce(server.svc, job('retention_purge'))
+      if (h === 12) await runJobOnce(server.svc, job('retention_purge'))
     }
     // People: most of them on weekdays, one on weekends.
     for (const [email, pool] of Object.entries(queries)) {

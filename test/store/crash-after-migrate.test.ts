@@ -12,7 +12,8 @@ import { tempDir } from '../helpers.ts'
 test('kill -9 right after migrating a fresh embedded store: it opens again with its rows', async () => {
   const dir = tempDir()
   const stateDir = join(dir, 'state')
-  const script = join(dir, 'crash.ts')
+  // .mts: an ES module wherever the temp folder is (a .ts file there would follow whatever package.json is above it).
+  const script = join(dir, 'crash.mts')
   writeFileSync(script, `
     import { openStore } from ${JSON.stringify(join(import.meta.dirname, '..', '..', 'src', 'store', 'index.ts'))}
     const store = await openStore({ stateDir: ${JSON.stringify(stateDir)}, databaseUrl: null })

@@ -26,6 +26,8 @@ export interface RunningServer {
 }
 
 const SPOOL_REPLAY_MS = 15_000
+/** How long a stopping server lets requests in flight finish before it closes the connections left open. */
+export const SHUTDOWN_GRACE_MS = 5_000
 
 /** Boot: config → store → audit writer → app → listen. Returns a handle that stops everything cleanly. */
 export async function startServer(
@@ -92,7 +94,15 @@ export async function startServer(
       stopped = true
       clearInterval(spoolTimer)
       await scheduler?.stop()
+      // Requests in flight get SHUTDOWN_GRACE_MS to finish; then the connections still open go (a client that stopped
+      // reading a large download held the demo's restart for the server's 72 s keep-alive timeout).
+      const grace = setTimeout(() => {
+        log.warn('connections still open after the shutdown grace period; closing them')
+        app.server.closeAllConnections()
+      }, SHUTDOWN_GRACE_MS)
+      grace.unref()
       await app.close()
+      clearTimeout(grace)
       await audit.drain()
       await analytics.close()
       await product.shutdown()

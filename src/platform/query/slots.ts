@@ -28,12 +28,9 @@ export async function withQuerySlot<T>(svc: Pick<Services, 'store' | 'config'>, 
     if (!shared) {
       throw tooManyRequests(`the server is running its maximum of ${instanceConcurrency} queries (AGNES_QUERY_CONCURRENCY); try again in a moment`, 1, 'too_many_queries')
     }
-    try {
-      return await fn()
-    } finally {
-      await svc.store.locks.release(shared, holder).catch(() => {})
-    }
+    return await fn()
   } finally {
-    await svc.store.locks.release(mine, holder).catch(() => {})
+    // Both slots at once: the holder id is this query's own.
+    await svc.store.locks.releaseAll(holder).catch(() => {})
   }
 }

@@ -10,15 +10,22 @@ export function locksRepository(db: Db) {
     /** Takes the lease when it is free or expired. Resolves true when `holder` now holds it. */
     async acquire(name: string, holder: string, ttlMs: number, now = new Date()): Promise<boolean> {
       const expires = new Date(now.getTime() + ttlMs).toISOString()
-      // A concurrent acquirer may commit first; then the holder check below tells who won.
-      await db.run(
-        `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
-         WHERE locks.expires_at < $3`,
-        [name, holder, now.toISOString(), expires],
-      ).catch((e) => {
+      // The row comes back only when this holder inserted it or took over an expired one, so a free lease costs one
+      // statement. A concurrent acquirer that commits first makes the update's condition false (PostgreSQL) or this
+      // write conflict (DuckDB); the holder check below then tells who holds it.
+      try {
+        const rows = await db.all<{ holder: string }>(
+          `INSERT INTO locks (name, holder, acquired_at, expires_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at
+           WHERE locks.expires_at < $3
+           RETURNING holder`,
+          [name, holder, now.toISOString(), expires],
+        )
+        if (rows.some((r) => r.holder === holder)) return true
+      } catch (e) {
         if (!isConflictError(e)) throw e
-      })
+      }
+      // Not taken now: it may already be this holder's (a lease still held is not renewed by acquiring it again).
       const row = await db.one<{ holder: string }>(`SELECT holder FROM locks WHERE name = $1`, [name])
       return row?.holder === holder
     },
@@ -37,6 +44,10 @@ export function locksRepository(db: Db) {
     },
     async release(name: string, holder: string): Promise<void> {
       await db.run(`DELETE FROM locks WHERE name = $1 AND holder = $2`, [name, holder])
+    },
+    /** Releases every lease `holder` holds, in one statement (a query's two slots). */
+    async releaseAll(holder: string): Promise<void> {
+      await db.run(`DELETE FROM locks WHERE holder = $1`, [holder])
     },
     holder: (name: string) => db.one<{ holder: string; acquired_at: string; expires_at: string }>(`SELECT holder, acquired_at, expires_at FROM locks WHERE name = $1`, [name]),
   }

@@ -226,20 +226,30 @@ async function seed(seeding: Awaited<ReturnType<typeof startServer>>) {
       await runJobOnce(server.svc, job('scripts_due'))
       if (h === 12) await runJobOnce(server.svc, job('retention_purge'))
     }
-    // People: most of them on weekdays, one on weekends.
+    // People: most of them on weekdays, one on weekends. Each person's day is drawn first, in a fixed order (the same
+    // month every run), then the people work at the same time, as a team does: each call is stamped within its hour.
+    const plans: Array<{ token: string; steps: Array<{ hour: number; method: string; path: string; body?: unknown }> }> = []
     for (const [email, pool] of Object.entries(queries)) {
       const active = weekendPeople.has(email) ? (weekday ? rnd.chance(0.15) : rnd.chance(0.8)) : weekday ? rnd.chance(0.85) : rnd.chance(0.1)
       if (!active) continue
+      const steps: (typeof plans)[number]['steps'] = []
       const n = rnd.int(1, 3)
       for (let i = 0; i < n; i++) {
-        at(day, 9 + rnd.next() * 8)
-        const sql = rnd.pick(pool)
-        await api('POST', '/api/query', people[email], { sql }, cli)
-        queriesRun++
+        const hour = 9 + rnd.next() * 8
+        steps.push({ hour, method: 'POST', path: '/api/query', body: { sql: rnd.pick(pool) } })
       }
-      if (rnd.chance(0.25)) await api('GET', `/api/data/${rnd.pick(['orders', 'customers', 'products'])}/download?format=csv`, people[email], undefined, cli)
-      if (rnd.chance(0.1)) await api('POST', '/api/sync/trigger', people[email], { tables: ['orders'] }, cli)
+      const last = steps[steps.length - 1].hour
+      if (rnd.chance(0.25)) steps.push({ hour: last, method: 'GET', path: `/api/data/${rnd.pick(['orders', 'customers', 'products'])}/download?format=csv` })
+      if (rnd.chance(0.1)) steps.push({ hour: last, method: 'POST', path: '/api/sync/trigger', body: { tables: ['orders'] } })
+      plans.push({ token: people[email], steps })
     }
+    await Promise.all(plans.map(async (plan) => {
+      for (const step of plan.steps) {
+        at(day, step.hour)
+        await api(step.method, step.path, plan.token, step.body, cli)
+        if (step.path === '/api/query') queriesRun++
+      }
+    }))
     // Transcripts of the sessions that happened today, uploaded in the evening and scanned.
     const todays = uploads.filter((u) => u.day === day && existsSync(join(fixtures, u.file)))
     for (const u of todays) {

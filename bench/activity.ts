@@ -23,7 +23,7 @@ async function seedAudit(dbPath: string, rows: number) {
   await db.run(`
     INSERT INTO request_metrics
     SELECT date_trunc('minute', now()) - to_minutes(CAST(m AS BIGINT)), 'GET', '/api/route/' || r, CASE WHEN (m + r) % 97 = 0 THEN '5xx' ELSE '2xx' END,
-           40, 40 * (r + 1) * 3.5, 1, 2, 3, 4, 5, 6, 7, 4, 3, 2, 1, 1, 1, 0, 0
+           40, 40 * (r + 1) * 3.5, 1, 2, 3, 4, 5, 6, 7, 4, 3, 2, 1, 1, 1, 0, 0, 900.0, 'bench-' || r
     FROM range(${30 * 1440}) a(m), range(10) b(r)`)
   await db.close()
 }

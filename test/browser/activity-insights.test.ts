@@ -155,6 +155,17 @@ test('Queries: each order as the API sorts it, figures per shape and per table, 
   const bens = await api(`sort=total_time&user_id=${ben.userId}`)
   assert.deepEqual(await shapes(), rowsOf(bens))
   assert.deepEqual(bens.rows.map((x: { calls: number }) => x.calls), [1])
+
+  // A tab's own settings stay in the URL when another tab opens and the filters change.
+  await page.goto('/admin/activity?tab=usage&us_days=7')
+  await page.waitForSelector('#ac-panel-usage[data-ready="true"]')
+  await page.click('.ac-tab[data-tab="queries"]')
+  await page.waitForSelector('#qs-rows[data-ready="true"]')
+  await page.click('.ac-tab[data-tab="timeline"]')
+  await page.selectOption('#f-result', 'error')
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('result_class') === 'error')
+  const sp = new URL(page.url()).searchParams
+  assert.equal(sp.get('us_days'), '7', page.url())
 })
 
 test('Performance: per-route figures against the previous window, a route\'s p95 chart, slow requests opening their audit rows, jobs and the audit writer', async () => {

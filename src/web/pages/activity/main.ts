@@ -38,7 +38,10 @@ function start() {
     state.event = sp.get('event') || null
   }
   function saveUrl(push: boolean) {
-    const q = query(state.filters, { tab: state.tab === 'timeline' ? null : state.tab, event: state.event })
+    // The tabs' own settings (us_days, qs_sort, co_by…) stay in the URL: only the filters, tab and event are ours.
+    const own = new Set([...FILTER_KEYS, 'tab', 'event'])
+    const theirs = [...new URLSearchParams(location.search)].filter(([k]) => !own.has(k))
+    const q = [query(state.filters, { tab: state.tab === 'timeline' ? null : state.tab, event: state.event }), new URLSearchParams(theirs).toString()].filter(Boolean).join('&')
     const u = location.pathname + (q ? `?${q}` : '')
     if (u === location.pathname + location.search) return
     history[push ? 'pushState' : 'replaceState'](null, '', u)

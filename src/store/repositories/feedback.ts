@@ -526,7 +526,12 @@ export function feedbackRepository(db: Db) {
             return d.id
           })
         } catch (e) {
-          if (attempt < 5 && isConflictError(e)) continue
+          // Racing writers to one open digest conflict on DuckDB: each tries again after a short random wait, so a
+          // burst of reports cannot use up its tries in lockstep (six racers against five instant retries did).
+          if (attempt < 50 && isConflictError(e)) {
+            await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt * 2)))
+            continue
+          }
           throw e
         }
       }

@@ -36,14 +36,11 @@ export async function signedInPage(browser: Browser, baseUrl: string, email: str
   return { context, page, errors }
 }
 
-/**
- * A full-page screenshot for people to look at, as JPEG: encoding a tall page as PNG took a third more of the suite's
- * CPU, and nothing compares these pixel by pixel.
- */
+/** A full-page screenshot for people to look at (PNG: the review tools open PNG only). */
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true })
-  const path = join(SCREENSHOTS, `${name}.jpg`)
-  await page.screenshot({ path, fullPage: true, type: 'jpeg', quality: 80 })
+  const path = join(SCREENSHOTS, `${name}.png`)
+  await page.screenshot({ path, fullPage: true })
   return path
 }
 

@@ -2,7 +2,7 @@
 // page, or a table behind its own scroll bar), including the dashboard's tokens (a new one shown), the health strip on
 // every admin page, the saved views and a pulse card's explanation; the navigation stays on screen, the phone's first
 // screen is not all health cards, times follow the one convention, and /favicon.ico is served. A screenshot of each page at each width
-// is saved under test-output/screenshots/layout-*.jpg.
+// is saved under test-output/screenshots/layout-*.png.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'

@@ -204,7 +204,7 @@ for (const size of WIDTHS) {
             if (!/^\/admin\/activity#(pulse-[a-z0-9_]+|ac-pulse)$/.test((await p.getAttribute('#hs-link', 'href')) ?? '')) problems.push(`${c.name}: the strip's link does not open a pulse card`)
           }
         }
-        await screenshot(p, `layout-${c.name}-${size.name}`)
+        await screenshot(p, `layout-${c.name}-${size.name}`, { fullPage: true })
         // What a phone shows before any scrolling.
         if (size.width < 500) await p.screenshot({ path: join(SCREENSHOTS, `layout-${c.name}-${size.name}-first-screen.png`) })
         if (c.signedOut) await p.close()

@@ -17,7 +17,14 @@ function find(dir, out = []) {
 }
 
 const filter = process.argv.slice(2)
-let files = [...find('src'), ...find('test')].sort()
+// The longest files start first, so the two slots finish together instead of one waiting on a long file started last.
+const LONGEST_FIRST = ['test/e2e/demo.test.ts', 'test/browser/layout.test.ts', 'test/browser/sessions.test.ts', 'test/browser/activity.test.ts']
+let files = [...find('src'), ...find('test')].sort((a, b) => {
+  const ra = LONGEST_FIRST.indexOf(a)
+  const rb = LONGEST_FIRST.indexOf(b)
+  if (ra !== rb) return (ra === -1 ? Infinity : ra) - (rb === -1 ? Infinity : rb)
+  return a < b ? -1 : a > b ? 1 : 0
+})
 if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)))
 if (files.length === 0) { console.error('no test files found'); process.exit(1) }
 // The tests' data folders (stores, uploads, PostgreSQL clusters, browser profiles) go to memory when the machine has

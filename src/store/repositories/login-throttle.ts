@@ -17,8 +17,12 @@ export interface ThrottleRecord {
   blocked_until_ms: number
 }
 
-/** Attempts a conflicting concurrent write may make us retry (DuckDB reports two writers of one key as a conflict). */
-const CONFLICT_RETRIES = 5
+/**
+ * Attempts a conflicting concurrent write may make us retry (DuckDB reports two writers of one key as a conflict).
+ * Fifteen parallel guesses on one busy machine used up five, refusing attempts the limit allows; each retry waits a
+ * random few ms (at most 50), so the whole is bounded well under a second of waiting per attempt in practice.
+ */
+const CONFLICT_RETRIES = 25
 
 const int = (n: number, what: string) => {
   if (!Number.isSafeInteger(n) || n < 0) throw new Error(`login throttle: ${what} must be a non-negative integer`)
@@ -64,7 +68,7 @@ export function loginThrottleRepository(db: Db) {
           return { allowed: false, retryAfterMs: Math.max(Number(held?.blocked_until_ms ?? now) - now, 1) }
         } catch (e) {
           if (!isConflictError(e)) throw e
-          await new Promise((r) => setTimeout(r, 2 + Math.random() * 8 * (i + 1)))
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * Math.min(50, 8 * (i + 1))))
         }
       }
       // Still racing other attempts on this very key: refuse this one rather than let it through uncounted.
@@ -95,7 +99,7 @@ export function loginThrottleRepository(db: Db) {
           return
         } catch (e) {
           if (!isConflictError(e)) throw e
-          await new Promise((r) => setTimeout(r, 2 + Math.random() * 8 * (i + 1)))
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * Math.min(50, 8 * (i + 1))))
         }
       }
     },

@@ -78,8 +78,20 @@ export interface AuditQuery {
 /** Rows per INSERT statement: 12 parameters each stays far below PostgreSQL's 65535. */
 const INSERT_CHUNK = 1000
 
+type ChainedNewRow = NewAuditRow & { chain_seq: number; row_hash: string }
+
+/** The rows numbered and hashed onto the chain's head, in order: the same on every engine. */
+function chainOnto(head: { seq: number | string; head: string }, rows: NewAuditRow[]): ChainedNewRow[] {
+  let seq = Number(head.seq)
+  let prev = head.head
+  return rows.map((r) => {
+    prev = chainHash(prev, r)
+    return { ...r, chain_seq: ++seq, row_hash: prev }
+  })
+}
+
 export function auditRepository(db: Db) {
-  const insertStatement = (rows: Array<NewAuditRow & { chain_seq: number; row_hash: string }>) => {
+  const insertStatement = (rows: ChainedNewRow[]) => {
     const values: string[] = []
     const params: unknown[] = []
     const j = db.dialect.json
@@ -110,6 +122,12 @@ export function auditRepository(db: Db) {
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)))
       }
     }
+  }
+  /** The head moves to the batch's last row, and the batch is counted, in the batch's own transaction. */
+  const moveHead = async (tx: Db, chained: ChainedNewRow[], tally: AuditWriteTally | undefined) => {
+    const last = chained[chained.length - 1]
+    await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [last.chain_seq, last.row_hash, new Date().toISOString()])
+    await countWrite(tx, chained.length, tally)
   }
   /** Adds a committed batch and the refused writes since the last one to the per-minute counts (audit_writes). */
   const countWrite = async (tx: Db, rows: number, tally: AuditWriteTally | undefined) => {
@@ -156,37 +174,25 @@ export function auditRepository(db: Db) {
             const head = reserved[0]
             if (!head) throw new Error('audit chain head is missing (migration 11)')
             const ids = reserved.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : 1))
-            let seq = Number(head.seq)
-            let prev = head.head
-            const values = rows.map((r, i) => {
-              prev = chainHash(prev, r)
-              return [
-                ids[i], new Date(r.timestamp), r.user_id, r.user_email, r.action, r.resource,
-                r.params === null ? null : toJsonColumn(r.params), r.params_before === null ? null : toJsonColumn(r.params_before),
-                r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id, BigInt(++seq), prev,
-              ]
-            })
-            await tx.appendRows('audit_log', values)
-            await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
-            await countWrite(tx, rows.length, tally)
+            const chained = chainOnto(head, rows)
+            await tx.appendRows('audit_log', chained.map((r, i) => [
+              ids[i], new Date(r.timestamp), r.user_id, r.user_email, r.action, r.resource,
+              r.params === null ? null : toJsonColumn(r.params), r.params_before === null ? null : toJsonColumn(r.params_before),
+              r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id, BigInt(r.chain_seq), r.row_hash,
+            ]))
+            await moveHead(tx, chained, tally)
             return
           }
           // Lock the head first (a no-op update), then read it: the rows chain onto what committed last.
           await tx.run(`UPDATE audit_chain SET seq = seq WHERE id = 1`)
           const head = await tx.one<{ seq: number | string; head: string }>(`SELECT seq, head FROM audit_chain WHERE id = 1`)
           if (!head) throw new Error('audit chain head is missing (migration 11)')
-          let seq = Number(head.seq)
-          let prev = head.head
-          const chained = rows.map((r) => {
-            prev = chainHash(prev, r)
-            return { ...r, chain_seq: ++seq, row_hash: prev }
-          })
+          const chained = chainOnto(head, rows)
           for (let i = 0; i < chained.length; i += INSERT_CHUNK) {
             const st = insertStatement(chained.slice(i, i + INSERT_CHUNK))
             await tx.run(st.sql, st.params)
           }
-          await tx.run(`UPDATE audit_chain SET seq = $1, head = $2, updated_at = $3 WHERE id = 1`, [seq, prev, new Date().toISOString()])
-          await countWrite(tx, rows.length, tally)
+          await moveHead(tx, chained, tally)
         }),
       )
       turn = write.catch(() => {})

@@ -52,7 +52,8 @@ interface Pending {
  */
 export class AuditWriter {
   private queue: Pending[] = []
-  private flushing = false
+  /** A batch is being committed (or spooled). */
+  private writing = false
   /** This process spooled rows the store refused: the next successful write replays them without waiting for the timer. */
   private spooledHere = false
   /**
@@ -101,40 +102,47 @@ export class AuditWriter {
     }
     return new Promise((done) => {
       this.queue.push({ row, done })
-      if (!this.flushing) void this.flush()
+      this.pump()
     })
   }
 
-  private async flush(): Promise<void> {
-    this.flushing = true
+  /**
+   * Starts a batch of everything queued when none is being written. The next one starts only after the callers of
+   * the last have resumed: those that record again at once (a loop, a request's next audit row) join it instead
+   * of filling a batch of their own, so 64 waiting callers commit as one batch, not as two alternating halves.
+   */
+  private pump(): void {
+    if (this.writing || !this.queue.length) return
+    this.writing = true
+    void this.write(this.queue.splice(0, MAX_BATCH)).finally(() => {
+      this.writing = false
+      this.pump()
+    })
+  }
+
+  /** Commits one batch, or spools it when the store refuses; resolves its callers either way. */
+  private async write(batch: Pending[]): Promise<void> {
+    const rows = batch.map((p) => p.row)
     try {
-      while (this.queue.length) {
-        const batch = this.queue.splice(0, MAX_BATCH)
-        const rows = batch.map((p) => p.row)
-        try {
-          await this.commit(rows)
-          if (this.spooledHere) {
-            this.spooledHere = false
-            void this.replaySpool()
-          }
-        } catch (e) {
-          const message = e instanceof Error ? e.message : String(e)
-          this.log.error({ err: message, rows: rows.length }, 'audit write failed; rows spooled for retry')
-          const at = this.clock.now()
-          this.failures.record(at, rows.length, message)
-          this.countFailure(at.toISOString(), 1, rows.length)
-          try {
-            this.spool.append(rows)
-            this.spooledHere = true
-          } catch (spoolErr) {
-            this.log.fatal({ err: String(spoolErr), rows }, 'audit rows could neither be stored nor spooled')
-          }
-        }
-        for (const p of batch) p.done()
+      await this.commit(rows)
+      if (this.spooledHere) {
+        this.spooledHere = false
+        void this.replaySpool()
       }
-    } finally {
-      this.flushing = false
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e)
+      this.log.error({ err: message, rows: rows.length }, 'audit write failed; rows spooled for retry')
+      const at = this.clock.now()
+      this.failures.record(at, rows.length, message)
+      this.countFailure(at.toISOString(), 1, rows.length)
+      try {
+        this.spool.append(rows)
+        this.spooledHere = true
+      } catch (spoolErr) {
+        this.log.fatal({ err: String(spoolErr), rows }, 'audit rows could neither be stored nor spooled')
+      }
     }
+    for (const p of batch) p.done()
   }
 
   /** Moves spooled rows back into the store; called at start and periodically. */
@@ -216,7 +224,7 @@ export class AuditWriter {
 
   /** Resolves when everything queued so far is durable, and counted. */
   async drain(): Promise<void> {
-    while (this.flushing || this.queue.length) await new Promise((r) => setTimeout(r, 5))
+    while (this.writing || this.queue.length) await new Promise((r) => setTimeout(r, 5))
     await this.flushCounts()
   }
 }

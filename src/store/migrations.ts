@@ -580,6 +580,21 @@ export const migrations: Migration[] = [
       `ALTER TABLE request_metrics ADD COLUMN slowest_correlation_id VARCHAR`,
     ],
   },
+  {
+    version: 17,
+    name: 'the audit chain\'s head appended by each DuckDB batch, so two batches can be in flight',
+    statements: [
+      // On DuckDB each batch appends its last row's place and hash here in the transaction that commits it: two
+      // batches in flight would conflict updating audit_chain's one row. The newest row is the head (with
+      // audit_chain's, whichever is further); older ones are deleted from time to time. PostgreSQL's workers keep
+      // moving audit_chain's row, whose lock orders them, and leave this table empty.
+      `CREATE TABLE audit_chain_heads (
+        seq BIGINT NOT NULL,
+        head VARCHAR NOT NULL,
+        committed_at TIMESTAMPTZ NOT NULL
+      )`,
+    ],
+  },
 ]
 
 /**

@@ -6,6 +6,7 @@ import {
   DuckDBTimestampValue,
   DuckDBListValue,
   DuckDBDecimalValue,
+  type DuckDBAppender,
   type DuckDBConnection,
 } from '@duckdb/node-api'
 import type { AppendValue, Db, Row } from '../db.ts'
@@ -44,7 +45,23 @@ class Pool {
     if (w) w(c)
     else this.idle.push(c)
   }
+  /** Each connection's appenders (appendOn), closed before their connection. */
+  readonly appenders = new Map<DuckDBConnection, Appenders>()
+  appendersOf(c: DuckDBConnection): Appenders {
+    let a = this.appenders.get(c)
+    if (!a) this.appenders.set(c, (a = new Map()))
+    return a
+  }
   closeAll() {
+    for (const a of this.appenders.values()) {
+      for (const ap of a.values()) {
+        try {
+          ap.closeSync()
+        } catch {
+          // nothing is left in it: every append flushed or failed
+        }
+      }
+    }
     for (const c of this.conns) c.closeSync()
   }
 }
@@ -70,9 +87,17 @@ async function changedOn(conn: DuckDBConnection, sql: string, params: unknown[] 
  * The Appender writes typed vectors straight into the table's storage: for a batch of audit rows this is several
  * times cheaper than one INSERT with 14 bound parameters per row, which DuckDB parses, binds and plans each time.
  * Inside a transaction the rows commit (or roll back) with it.
+ *
+ * Each connection keeps its Appender per table across transactions: creating one costs as much as appending a
+ * batch of 30 rows (a catalog lookup and the table's column types). One that failed is closed and made again.
  */
-async function appendOn(conn: DuckDBConnection, table: string, rows: ReadonlyArray<ReadonlyArray<AppendValue>>): Promise<void> {
-  const ap = await conn.createAppender(table)
+type Appenders = Map<string, DuckDBAppender>
+async function appendOn(conn: DuckDBConnection, appenders: Appenders, table: string, rows: ReadonlyArray<ReadonlyArray<AppendValue>>): Promise<void> {
+  let ap = appenders.get(table)
+  if (!ap) {
+    ap = await conn.createAppender(table)
+    appenders.set(table, ap)
+  }
   try {
     for (const row of rows) {
       if (row.length !== ap.columnCount) throw new Error(`append to ${table}: ${row.length} values for ${ap.columnCount} columns`)
@@ -86,16 +111,23 @@ async function appendOn(conn: DuckDBConnection, table: string, rows: ReadonlyArr
       ap.endRow()
     }
     ap.flushSync()
-  } finally {
-    ap.closeSync()
+  } catch (e) {
+    // Rows it holds must not reach a later transaction; a table changed since it was made needs a new one.
+    appenders.delete(table)
+    try {
+      ap.closeSync()
+    } catch {
+      // closing flushes what is left, which fails the same way: the appender is gone either way
+    }
+    throw e
   }
 }
 
 /** A Db bound to one connection already inside a transaction. */
-function txDb(conn: DuckDBConnection): Db {
+function txDb(conn: DuckDBConnection, appenders: Appenders): Db {
   const db: Db = {
     dialect: duckdbDialect,
-    appendRows: (table, rows) => appendOn(conn, table, rows),
+    appendRows: (table, rows) => appendOn(conn, appenders, table, rows),
     all: async <T>(sql: string, params?: unknown[]) => (await runOn(conn, sql, params)) as T[],
     one: async <T>(sql: string, params?: unknown[]) => (await runOn(conn, sql, params))[0] as T | undefined,
     run: (sql, params) => changedOn(conn, sql, params),
@@ -138,7 +170,7 @@ export async function openDuckDb(path: string, poolSize = 4, opts: { memoryLimit
       withConn(async (c) => {
         await c.run('BEGIN TRANSACTION')
         try {
-          const out = await fn(txDb(c))
+          const out = await fn(txDb(c, pool.appendersOf(c)))
           await c.run('COMMIT')
           return out
         } catch (e) {

@@ -90,6 +90,39 @@ function chainOnto(head: { seq: number | string; head: string }, rows: NewAuditR
   })
 }
 
+/** Ids DuckDB batches take from audit_log_id_seq at a time: one statement per this many rows, not one per batch. */
+const ID_BLOCK = 1024
+/** After this many batches, DuckDB's heads table loses the heads before the newest committed one. */
+const PRUNE_HEADS_EVERY = 1000
+
+interface Head {
+  seq: number
+  head: string
+}
+
+/**
+ * The chain's head: the head row (audit_chain, id 1: PostgreSQL's batches move it, and what DuckDB had before
+ * version 17) or the newest head a DuckDB batch appended (audit_chain_heads), whichever is further along.
+ */
+export const CHAIN_HEAD_SQL = `SELECT seq, head FROM (SELECT seq, head FROM audit_chain WHERE id = 1 UNION ALL SELECT seq, head FROM audit_chain_heads) h
+  ORDER BY seq DESC LIMIT 1`
+
+/**
+ * DuckDB's chain, in memory. Only one process can open a DuckDB file, and in it this repository's inserts take
+ * turns, so the head need not be read (nor its row updated) by every batch: the batch is numbered and hashed onto
+ * `committed`, and appended with its head (to audit_chain_heads) in one transaction. Appending is the cheap part
+ * of a DuckDB transaction: a SELECT for the head and ids plus an UPDATE of the head row cost twice the append.
+ */
+interface DuckChain {
+  /** Null until the first batch reads it from the store; unchanged by a batch that fails. */
+  committed: Head | null
+  /** Ids taken from the sequence for the next batches (nextval is outside transactions: none is handed out twice). */
+  ids: bigint[]
+  sincePrune: number
+}
+/** One chain per open database, whatever repositories are made over it (keyed by the DuckDB instance). */
+const duckChains = new WeakMap<object, DuckChain>()
+
 export function auditRepository(db: Db) {
   const insertStatement = (rows: ChainedNewRow[]) => {
     const values: string[] = []
@@ -109,9 +142,9 @@ export function auditRepository(db: Db) {
     if (params.length !== rows.length * PER_ROW) throw new Error('audit insert: column count mismatch')
     return { sql: `INSERT INTO audit_log (${COLS}, chain_seq, row_hash) VALUES ${values.join(', ')}`, params }
   }
-  // DuckDB has one writing process, and two of its transactions updating the chain's head row would conflict:
-  // inserts of this process take turns. On PostgreSQL the head row's lock orders the workers: a transaction that
-  // waited for another's commit fails to serialize (repeatable read) and runs again on the new head.
+  // Inserts (and purges) of this process take turns: on DuckDB, the one writing process, that orders the chain
+  // (DuckChain). On PostgreSQL the head row's lock orders the workers: a transaction that waited for another's
+  // commit fails to serialize (repeatable read) and runs again on the new head.
   let turn: Promise<unknown> = Promise.resolve()
   const onTheHead = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
@@ -154,6 +187,46 @@ export function auditRepository(db: Db) {
       )
     }
   }
+  /** The chain's head as committed, read in `tx`. */
+  const readHead = async (tx: Db): Promise<Head> => {
+    const h = await tx.one<{ seq: number | string; head: string }>(CHAIN_HEAD_SQL)
+    if (!h) throw new Error('audit chain head is missing (migration 11)')
+    return { seq: Number(h.seq), head: h.head }
+  }
+  const duckChain = (): DuckChain => {
+    const key = (db as { instance?: object }).instance ?? db
+    let c = duckChains.get(key)
+    if (!c) duckChains.set(key, (c = { committed: null, ids: [], sincePrune: 0 }))
+    return c
+  }
+  /** Numbers and hashes the rows onto `head`, appends them and their head (and the counts) in `tx`; returns the new head. */
+  const appendOnto = async (tx: Db, c: DuckChain, head: Head, rows: NewAuditRow[], tally: AuditWriteTally | undefined): Promise<Head> => {
+    while (c.ids.length < rows.length) {
+      const got = await tx.all<{ id: number | string }>(`SELECT nextval('audit_log_id_seq') AS id FROM range($1)`, [Math.max(ID_BLOCK, rows.length)])
+      c.ids.push(...got.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : 1)))
+    }
+    const ids = c.ids.splice(0, rows.length)
+    const chained = chainOnto(head, rows)
+    await tx.appendRows!('audit_log', chained.map((r, i) => [
+      ids[i], new Date(r.timestamp), r.user_id, r.user_email, r.action, r.resource,
+      r.params === null ? null : toJsonColumn(r.params), r.params_before === null ? null : toJsonColumn(r.params_before),
+      r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id, BigInt(r.chain_seq), r.row_hash,
+    ]))
+    const last = chained[chained.length - 1]
+    await tx.appendRows!('audit_chain_heads', [[BigInt(last.chain_seq), last.row_hash, new Date()]])
+    await countWrite(tx, chained.length, tally)
+    return { seq: last.chain_seq, head: last.row_hash }
+  }
+  /** DuckDB (see DuckChain): resolves once the rows and their head are committed, rejects when they are not. */
+  const insertOnDuck = async (rows: NewAuditRow[], tally: AuditWriteTally | undefined): Promise<void> => {
+    const c = duckChain()
+    c.committed = await onTheHead(async (tx) => appendOnto(tx, c, c.committed ?? (await readHead(tx)), rows, tally))
+    if (++c.sincePrune >= PRUNE_HEADS_EVERY) {
+      // The heads before the newest committed one are history. Left for the next batch when the store refuses.
+      const ok = await db.run(`DELETE FROM audit_chain_heads WHERE seq < $1`, [c.committed.seq]).then(() => true, () => false)
+      if (ok) c.sincePrune = 0
+    }
+  }
   return {
     /**
      * Inserts many rows in one transaction: one commit for the whole batch, one statement per
@@ -162,27 +235,7 @@ export function auditRepository(db: Db) {
     async insertMany(rows: NewAuditRow[], tally?: AuditWriteTally): Promise<void> {
       if (rows.length === 0) return
       const write = turn.then(() =>
-        onTheHead(async (tx) => {
-          if (tx.appendRows) {
-            // DuckDB: one process writes, and its inserts take turns (above), so the head needs no lock; the ids
-            // come with it in one read, and the rows go in through the Appender.
-            // One row per new audit row, each with the head and a fresh id (a cross join: half the cost of list()).
-            const reserved = await tx.all<{ seq: number | string; head: string; id: number | string }>(
-              `SELECT c.seq, c.head, nextval('audit_log_id_seq') AS id FROM audit_chain c, range($1) WHERE c.id = 1`,
-              [rows.length],
-            )
-            const head = reserved[0]
-            if (!head) throw new Error('audit chain head is missing (migration 11)')
-            const ids = reserved.map((r) => BigInt(r.id)).sort((a, b) => (a < b ? -1 : 1))
-            const chained = chainOnto(head, rows)
-            await tx.appendRows('audit_log', chained.map((r, i) => [
-              ids[i], new Date(r.timestamp), r.user_id, r.user_email, r.action, r.resource,
-              r.params === null ? null : toJsonColumn(r.params), r.params_before === null ? null : toJsonColumn(r.params_before),
-              r.result, r.duration_ms, r.client_ip, r.client_kind, r.correlation_id, BigInt(r.chain_seq), r.row_hash,
-            ]))
-            await moveHead(tx, chained, tally)
-            return
-          }
+        db.dialect.name === 'duckdb' ? insertOnDuck(rows, tally) : onTheHead(async (tx) => {
           // Lock the head first (a no-op update), then read it: the rows chain onto what committed last.
           await tx.run(`UPDATE audit_chain SET seq = seq WHERE id = 1`)
           const head = await tx.one<{ seq: number | string; head: string }>(`SELECT seq, head FROM audit_chain WHERE id = 1`)
@@ -205,7 +258,7 @@ export function auditRepository(db: Db) {
     /** The chain's head and anchor. */
     async chainState(): Promise<AuditChainState> {
       const r = await db.one<{ seq: number | string; head: string; anchor_seq: number | string; anchor_hash: string }>(
-        `SELECT seq, head, anchor_seq, anchor_hash FROM audit_chain WHERE id = 1`,
+        `SELECT h.seq, h.head, c.anchor_seq, c.anchor_hash FROM audit_chain c, (${CHAIN_HEAD_SQL}) h WHERE c.id = 1`,
       )
       if (!r) throw new Error('audit chain head is missing (migration 11)')
       return { seq: Number(r.seq), head: r.head, anchor_seq: Number(r.anchor_seq), anchor_hash: r.anchor_hash }
@@ -253,7 +306,9 @@ export function auditRepository(db: Db) {
       const purge = turn.then(() =>
         onTheHead(async (tx) => {
           await tx.run(`UPDATE audit_chain SET seq = seq WHERE id = 1`)
-          const state = await tx.one<{ seq: number | string; anchor_seq: number | string }>(`SELECT seq, anchor_seq FROM audit_chain WHERE id = 1`)
+          const state = await tx.one<{ seq: number | string; anchor_seq: number | string }>(
+            `SELECT h.seq, c.anchor_seq FROM audit_chain c, (${CHAIN_HEAD_SQL}) h WHERE c.id = 1`,
+          )
           const anchor = Number(state?.anchor_seq ?? 0)
           const keep = await tx.one<{ s: number | string | null }>(
             `SELECT min(chain_seq) AS s FROM audit_log WHERE chain_seq > $1 AND timestamp >= $2`,

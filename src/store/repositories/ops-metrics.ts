@@ -1,5 +1,6 @@
 import type { Db } from '../db.ts'
 import { activityWhere, type ActivityFilters } from './activity.ts'
+import { CHAIN_HEAD_SQL } from './audit.ts'
 
 const RUN_PREFIX = `action LIKE 'run\\_%' ESCAPE '\\'`
 const PROCESSOR_PREFIX = `action LIKE 'run\\_session\\_processor:%' ESCAPE '\\'`
@@ -73,7 +74,7 @@ export function opsMetricsRepository(db: Db) {
      */
     async auditRowsWritten(): Promise<number> {
       const r = await db.one<{ seq: number | string; before: number | string }>(
-        `SELECT (SELECT seq FROM audit_chain WHERE id = 1) AS seq, (SELECT count(*) FROM audit_log WHERE chain_seq IS NULL) AS before`,
+        `SELECT (SELECT seq FROM (${CHAIN_HEAD_SQL}) h) AS seq, (SELECT count(*) FROM audit_log WHERE chain_seq IS NULL) AS before`,
       )
       return Number(r?.seq ?? 0) + Number(r?.before ?? 0)
     },

@@ -110,11 +110,15 @@ export class FailureScanner {
   /** Processes the next event in file order. */
   push(event: TranscriptEvent): void {
     this.eventCount += 1;
+    // Over half of all lines are progress ticks; only a hook's tick for a tool call matters, and none answers a line.
+    if (event.kind === 'progress') {
+      if (event.hookEvent !== undefined) this.onHookProgress(event);
+      return;
+    }
     if (ASSISTANT_KINDS.has(event.kind)) this.onAssistant(event);
     else if (event.kind === 'tool_result') this.onToolResult(event);
     else if (event.kind === 'human_prompt' || event.kind === 'queued_prompt') this.onHuman(event);
     else if (event.kind === 'interrupt') this.onInterrupt(event);
-    else if (event.kind === 'progress' && event.hookEvent !== undefined) this.onHookProgress(event);
     this.trackLastMessage(event);
   }
 

@@ -62,12 +62,14 @@ export function callSignature(name: string, input: unknown): CallSignature {
   const rest: Record<string, unknown> = {};
   // Normalized once: the body and the word lists below both need it.
   const command = isRecord(input) && typeof input.command === 'string' ? normalizeCommand(input.command) : undefined;
+  // normalizeCommand already collapsed and trimmed the whitespace; only the numbers are left to normalize.
+  const numbersNormalized = command?.replace(STANDALONE_NUMBER, '0');
   if (isRecord(input)) {
     for (const key of Object.keys(input).sort()) {
       if (COSMETIC_KEYS.has(key)) continue;
       const value = input[key];
       if (key === 'pattern' && typeof value === 'string') continue;
-      if (key === 'command' && command !== undefined) rest[key] = normalizeValue(command);
+      if (key === 'command' && numbersNormalized !== undefined) rest[key] = numbersNormalized;
       else if (TARGET_KEYS.has(key)) target[key] = typeof value === 'string' ? value.trim() : value;
       else rest[key] = normalizeValue(value);
     }
@@ -76,10 +78,20 @@ export function callSignature(name: string, input: unknown): CallSignature {
   }
   const signature: CallSignature = { name, target: JSON.stringify(target), body: JSON.stringify(rest) };
   if (isRecord(input) && typeof input.pattern === 'string') signature.pattern = input.pattern.replace(/\\/g, '').trim();
-  if (command !== undefined) {
-    const tokens = command.split(' ').filter((t) => t !== '');
-    signature.words = tokens.filter((t) => !t.startsWith('-')).map((t) => t.replace(STANDALONE_NUMBER, '0'));
-    signature.flags = tokens.filter((t) => t.startsWith('-'));
+  if (command !== undefined && numbersNormalized !== undefined) {
+    // Words are separated by single spaces and a number never spans one, so the i-th word of the
+    // number-normalized command is the i-th word with its numbers normalized.
+    const tokens = command.split(' ');
+    const normalizedTokens = numbersNormalized.split(' ');
+    const words: string[] = [];
+    const flags: string[] = [];
+    for (let i = 0; i < tokens.length; i += 1) {
+      if (tokens[i] === '') continue;
+      if (tokens[i].startsWith('-')) flags.push(tokens[i]);
+      else words.push(normalizedTokens[i]);
+    }
+    signature.words = words;
+    signature.flags = flags;
   }
   return signature;
 }

@@ -150,3 +150,19 @@ test('masked failure: other runners and build tools report failures in their own
   ];
   for (const [command, output] of clean) assert.equal(maskedFailure(bash(command, output)), null, output);
 });
+
+test('masked failure: a line-start rule holds on the first line and after any line break, never mid-line', () => {
+  // The runner's `FAILED` line as the whole output, after \n, after a lone \r (progress bars), after \u2028.
+  for (const output of ['FAILED tests/a.py::t', 'collected 3\nFAILED tests/a.py::t', '[===>  ] 50%\rFAILED tests/a.py::t', 'x\u2028FAILED tests/a.py::t']) {
+    assert.equal(maskedFailure(bash('pytest -q | tail -2', output)), 'error', JSON.stringify(output));
+  }
+  // The same words inside a line are not the runner's summary.
+  assert.equal(maskedFailure(bash('pytest -q | tail -2', 'expected FAILED tests to be retried')), null);
+  // A passing summary after a carriage return still decides "clean" before the build rules look at the rest.
+  assert.equal(maskedFailure(bash('pytest -q | tail -2', 'Error: flaky fixture retried\r== 3 passed in 0.2s')), null);
+  // Line-start and anywhere rules of one group: `make: ***` only at a line start, ELIFECYCLE anywhere.
+  assert.equal(maskedFailure(bash('make | tail -1', 'make: *** [all] Error 2')), 'error');
+  assert.equal(maskedFailure(bash('make | tail -1', 'see make: *** [all] Error 2')), null);
+  assert.equal(maskedFailure(bash('npm run build | tail -1', 'npm ERR! code ELIFECYCLE: build failed')), 'error');
+  assert.equal(maskedFailure(bash('yarn build | tail -1', 'warn: ELIFECYCLE step failed')), 'error');
+});

@@ -44,9 +44,31 @@ const OWN_MISSING =
 const OWN_REFUSAL =
   /^(?:sudo: (?:a password is required|a terminal is required|\d+ incorrect password attempts?)|.* is not in the sudoers file|(?:\(eval\):\d+: |(?:[a-z][\w.\/-]*: )+)(?:line \d+: )?.*\b[Pp]ermission denied\b)/m;
 
+/**
+ * A test for "any of these multiline alternatives matches", each alternative one regex source where `^`
+ * (only as its first character) means the start of a line. Same answer as `new RegExp(alternatives.join('|'), 'm')`,
+ * several times faster on long outputs: that regex tries every alternative at every character, while here the
+ * line-start alternatives are tried only where a line begins (the text's start, or after a line break, which
+ * irregexp finds with a quick character scan).
+ */
+function anyLineMatches(alternatives: string[]): (text: string) => boolean {
+  const atLineStart = alternatives.filter((a) => a.startsWith('^')).map((a) => a.slice(1));
+  const anywhere = alternatives.filter((a) => !a.startsWith('^'));
+  const lineStart = atLineStart.join('|');
+  // Sticky, tried at index 0 only: the first line has no line break before it.
+  const atTextStart = new RegExp(`(?:${lineStart})`, 'my');
+  // The line terminators after which multiline `^` matches.
+  const afterBreak = new RegExp(`[\\n\\r\\u2028\\u2029](?:${lineStart})`, 'm');
+  const elsewhere = anywhere.length > 0 ? new RegExp(anywhere.join('|'), 'm') : null;
+  return (text) => {
+    atTextStart.lastIndex = 0;
+    return atTextStart.test(text) || afterBreak.test(text) || (elsewhere !== null && elsewhere.test(text));
+  };
+}
+
 // Test-runner summaries that report failures (pytest, jest, vitest, mocha, go, cargo, ExUnit,
 // RSpec, minitest, PHPUnit, unittest, node:test/TAP) and the per-test failure lines they print.
-const TESTS_FAILED = new RegExp(
+const TESTS_FAILED = anyLineMatches(
   [
     String.raw`^=*\s*(?:\d+ \w+, )*[1-9]\d* (?:failed|errors?)\b.* in [\d.]+ ?m?s`,
     String.raw`^\s*(?:Tests?|Test Suites|Snapshots):\s+[1-9]\d* failed`,
@@ -66,11 +88,10 @@ const TESTS_FAILED = new RegExp(
     String.raw`^(?:FAILURES|ERRORS)!$`,
     String.raw`^[#ℹ] fail [1-9]`,
     String.raw`^not ok \d+`,
-  ].join('|'),
-  'm',
+  ],
 );
 // Summaries of a run with no failures; these decide "clean" when nothing above matched.
-const TESTS_PASSED = new RegExp(
+const TESTS_PASSED = anyLineMatches(
   [
     String.raw`^=*\s*\d+ passed\b(?!.*\b[1-9]\d* (?:failed|errors?)\b)`,
     String.raw`^\s*Tests?:\s+(?:\d+ (?:passed|skipped|todo), )*\d+ passed, \d+ total`,
@@ -82,11 +103,10 @@ const TESTS_PASSED = new RegExp(
     String.raw`\bTests run: \d+, Failures: 0, Errors: 0\b`,
     String.raw`^OK(?: \(|$)`,
     String.raw`^[#ℹ] fail 0\b`,
-  ].join('|'),
-  'm',
+  ],
 );
 // Compiler, type-checker, linter and build-tool failures.
-const BUILD_FAILED = new RegExp(
+const BUILD_FAILED = anyLineMatches(
   [
     String.raw`\berror [A-Z]{1,4}\d{3,5}:`,
     String.raw`^error(?:\[E\d+\])?: `,
@@ -97,20 +117,28 @@ const BUILD_FAILED = new RegExp(
     String.raw`^Found [1-9]\d* errors?\b`,
     String.raw`^\s*\d+:\d+\s+error\s`,
     String.raw`✖ [1-9]\d* problems? \([1-9]\d* errors?`,
-    String.raw`\bwould be reformatted\b|^Code style issues found\b|\[warn\] Code style issues found`,
+    String.raw`\bwould be reformatted\b`,
+    String.raw`^Code style issues found\b`,
+    String.raw`\[warn\] Code style issues found`,
     String.raw`^make(?:\[\d+\])?: \*\*\* .*\bError \d+`,
-    String.raw`^BUILD FAILED\b|^FAILURE: Build failed|^\[ERROR\] BUILD FAILURE`,
-    String.raw`^npm (?:ERR!|error) |^error Command failed\b|\bELIFECYCLE\b.*\bfailed|^\s*ERR_PNPM_\w+|\bCommand failed with exit code [1-9]`,
-    String.raw`^Failed to compile\b|^Type error: `,
+    String.raw`^BUILD FAILED\b`,
+    String.raw`^FAILURE: Build failed`,
+    String.raw`^\[ERROR\] BUILD FAILURE`,
+    String.raw`^npm (?:ERR!|error) `,
+    String.raw`^error Command failed\b`,
+    String.raw`\bELIFECYCLE\b.*\bfailed`,
+    String.raw`^\s*ERR_PNPM_\w+`,
+    String.raw`\bCommand failed with exit code [1-9]`,
+    String.raw`^Failed to compile\b`,
+    String.raw`^Type error: `,
     String.raw`^\s*\*\* \([A-Z][\w.]*\)`,
     String.raw`^== Compilation error`,
     String.raw`^ERROR: \S`,
-  ].join('|'),
-  'm',
+  ],
 );
 // A crash: tracebacks and uncaught errors at the start of a line, Ruby's "(NameError)" endings, Go and
 // Rust panics, git's fatal, a killed or crashed process.
-const CRASHED = new RegExp(
+const CRASHED = anyLineMatches(
   [
     String.raw`^Traceback \(most recent call last\):`,
     String.raw`^(?:[A-Z]\w*(?:Error|Exception)|Error)(?:: |$)`,
@@ -119,9 +147,9 @@ const CRASHED = new RegExp(
     String.raw`^panic: `,
     String.raw`^thread '[^']*' panicked at`,
     String.raw`^fatal: `,
-    String.raw`^Segmentation fault|^Killed$`,
-  ].join('|'),
-  'm',
+    String.raw`^Segmentation fault`,
+    String.raw`^Killed$`,
+  ],
 );
 
 const MISSING_HINT = /[Nn]o such|cannot |not found|curl: \(/;
@@ -142,9 +170,9 @@ export function maskedFailure(result: ToolResult): MaskedOutcome {
   if ((text.includes('sudo') || text.includes('ermission denied')) && OWN_REFUSAL.test(text)) return 'permission';
   if (MISSING_HINT.test(text) && OWN_MISSING.test(text)) return 'error';
   if (reader) return null;
-  if (TESTS_FAILED.test(text)) return 'error';
-  if (TESTS_PASSED.test(text)) return null;
-  if (BUILD_FAILED.test(text) || CRASHED.test(text)) return 'error';
+  if (TESTS_FAILED(text)) return 'error';
+  if (TESTS_PASSED(text)) return null;
+  if (BUILD_FAILED(text) || CRASHED(text)) return 'error';
   return null;
 }
 

@@ -84,7 +84,8 @@ export function shellExitCode(result: ToolResult, text: string = result.text.tri
   if (fromDetail !== undefined) return fromDetail;
   const prefix = EXIT_CODE_PREFIX.exec(text);
   if (prefix) return Number(prefix[1]);
-  const tag = EXIT_CODE_TAG.exec(text);
+  // Most outputs carry no tag; a plain substring search rules it out faster than the regex.
+  const tag = text.includes('<exit_code>') ? EXIT_CODE_TAG.exec(text) : null;
   if (tag) return Number(tag[1]);
   return null;
 }

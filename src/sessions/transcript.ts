@@ -64,9 +64,12 @@ export class TranscriptNormalizer {
 
   /** Normalizes one parsed line. Unknown line types yield a single `unknown` event. */
   push(record: JsonRecord, line: number): TranscriptEvent[] {
-    this.noteMetadata(record);
+    // Each field is read once: lines come in many shapes, so every property read is a slow (megamorphic) lookup.
     const type = asString(record.type);
-    const base = this.baseFor(record, line);
+    const timestamp = asString(record.timestamp) ?? null;
+    const sidechain = record.isSidechain === true;
+    this.noteMetadata(record, type, timestamp, sidechain);
+    const base = this.baseFor(record, line, timestamp, sidechain);
     switch (type) {
       case 'user':
         return this.userEvents(record, base);
@@ -107,13 +110,12 @@ export class TranscriptNormalizer {
     }
   }
 
-  private baseFor(record: JsonRecord, line: number): TranscriptEvent {
-    const sidechain = record.isSidechain === true;
+  private baseFor(record: JsonRecord, line: number, timestamp: string | null, sidechain: boolean): TranscriptEvent {
     return {
       kind: 'unknown',
       line,
       turnIndex: this.turnIndex,
-      timestamp: asString(record.timestamp) ?? null,
+      timestamp,
       sidechain,
       thread: sidechain ? this.sidechainThread(record) : 'main',
       text: '',
@@ -194,6 +196,7 @@ export class TranscriptNormalizer {
     this.conversationStarted = true;
     const message = isRecord(record.message) ? record.message : {};
     const model = asString(message.model);
+    if (model && model !== '<synthetic>' && !this.meta.models.includes(model)) this.meta.models.push(model);
     const shared = base;
     shared.messageId = asString(message.id) ?? asString(record.requestId);
     shared.model = model;
@@ -274,8 +277,7 @@ export class TranscriptNormalizer {
     this.boundsCanonical = bounds.every((b) => b !== null && CANONICAL_TIMESTAMP.test(b));
   }
 
-  private noteMetadata(record: JsonRecord): void {
-    const ts = asString(record.timestamp);
+  private noteMetadata(record: JsonRecord, type: string | undefined, ts: string | null, sidechain: boolean): void {
     if (ts) this.noteTimestamp(ts);
     const version = asString(record.version);
     if (version) {
@@ -285,13 +287,9 @@ export class TranscriptNormalizer {
     this.meta.sessionId ??= asString(record.sessionId) ?? null;
     this.meta.cwd ??= asString(record.cwd) ?? null;
     this.meta.gitBranch ??= asString(record.gitBranch) || null;
-    if (record.type === 'user' || record.type === 'assistant') {
-      if (record.isSidechain === true) this.sawSidechainLine = true;
+    if (type === 'user' || type === 'assistant') {
+      if (sidechain) this.sawSidechainLine = true;
       else this.sawMainLine = true;
-    }
-    if (record.type === 'assistant' && isRecord(record.message)) {
-      const model = asString(record.message.model);
-      if (model && model !== '<synthetic>' && !this.meta.models.includes(model)) this.meta.models.push(model);
     }
   }
 }

@@ -81,6 +81,29 @@ test('concurrent records share commits (group commit) and every row arrives', as
   })
 })
 
+test('callers that record again as soon as their row is durable commit together, not in two alternating halves', async () => {
+  await withStore(async (store, stateDir) => {
+    const sizes: number[] = []
+    const insertMany = store.audit.insertMany.bind(store.audit)
+    store.audit.insertMany = async (rows, tally) => {
+      sizes.push(rows.length)
+      return insertMany(rows, tally)
+    }
+    const w = new AuditWriter(store, stateDir, log)
+    let next = 0
+    // 16 callers, each writing its next row once the last is durable (as the bench's 64 do), 160 rows in all.
+    await Promise.all(Array.from({ length: 16 }, async () => {
+      while (next < 160) await w.record(entry(next++))
+    }))
+    assert.equal(await store.audit.count(), 160)
+    // The first row starts a batch alone; the other 15 wait for it and go together with its caller's next row; from
+    // then on all 16 at once (the last batch holds what is left).
+    assert.deepEqual(sizes, [1, ...Array(9).fill(16), 15])
+    const v = await verifyAuditChain(store)
+    assert.deepEqual([v.ok, v.rows_checked], [true, 160])
+  })
+})
+
 test('when the store refuses writes, records still resolve, rows are spooled and counted, and a replay stores them once', async () => {
   await withStore(async (store, stateDir) => {
     const outage = refuseAuditWrites(store)

@@ -45,6 +45,28 @@ describeStores('audit chain', (h) => {
     }
   })
 
+  test('a batch the store refuses leaves no row and does not move the head: the next batch chains onto what committed', async () => {
+    const t = await tamperable(h)
+    try {
+      await t.store.audit.insertMany([row(1), row(2)])
+      // A row the store refuses (action is NOT NULL) fails its whole batch, the rows before it in the batch too.
+      await assert.rejects(t.store.audit.insertMany([row(3), row(4, { action: null as unknown as string })]))
+      await t.store.audit.insertMany([row(5), row(6)])
+      await t.store.audit.insertMany([row(7)])
+      const v = await verifyAuditChain(t.store)
+      assert.deepEqual([v.ok, v.rows_checked, v.head_seq], [true, 5, 5])
+      const kept = await t.raw.all<{ correlation_id: string; chain_seq: number | string }>(`SELECT correlation_id, chain_seq FROM audit_log ORDER BY chain_seq`)
+      assert.deepEqual(kept.map((r) => [r.correlation_id, Number(r.chain_seq)]), [['c-1', 1], ['c-2', 2], ['c-5', 3], ['c-6', 4], ['c-7', 5]])
+      // The head kept outside the audit log is where the rows end, so deleting the newest row is still found.
+      await t.raw.run(`DELETE FROM audit_log WHERE chain_seq = 5`)
+      const cut = await verifyAuditChain(t.store)
+      assert.deepEqual([cut.ok, cut.first_bad?.seq], [false, 5])
+      assert.match(cut.first_bad!.reason, /newest rows, 5 to 5, are missing/)
+    } finally {
+      await t.close()
+    }
+  })
+
   test('rows committed while a check walks the chain are left to the next check, not reported as broken', async () => {
     const t = await tamperable(h)
     try {

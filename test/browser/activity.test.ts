@@ -97,8 +97,17 @@ test('a filter changes the URL and the rows; reload keeps it; load more appends 
   const actions = await rowActions()
   // The failing query, and the run of the table whose sync failed (each table run is an audit row of its own).
   assert.deepEqual([...actions].sort(), ['query.run', 'sync.run'], 'the failing query and the failed table run are the only errors')
+  // The head's early script asks for the rows while the page is parsed; the page takes that answer instead of asking
+  // again (an audited read each).
+  const asked: string[] = []
+  const onRequest = (r: { url(): string }) => {
+    if (r.url().includes('/api/admin/activity/timeline')) asked.push(new URL(r.url()).search)
+  }
+  page.on('request', onRequest)
   await page.reload()
   await settled()
+  page.off('request', onRequest)
+  assert.deepEqual(asked, ['?result_class=error&limit=50'], 'the first rows are asked for once, with the URL\'s filter')
   assert.equal(await page.inputValue('#f-result'), 'error', 'the filter control is restored from the URL')
   assert.deepEqual([...(await rowActions())].sort(), ['query.run', 'sync.run'])
   assert.match((await page.getAttribute('#ac-export-csv', 'href')) ?? '', /^\/api\/admin\/activity\/export\?result_class=error&format=csv$/, 'export follows the filter')

@@ -1,5 +1,6 @@
 // The helpers every page shares: building elements, the JSON requests, numbers and the URL-held filters. No framework.
 // Values are inserted with textContent / createElement, never as HTML: there is no innerHTML anywhere in the page code.
+import { GET_INIT, takePrefetched } from './prefetch.ts'
 
 /** What el() and svg() accept as children: nodes, text, and nothing (null, undefined, false), nested in arrays. */
 export type Child = Node | string | number | null | undefined | false | readonly Child[]
@@ -60,15 +61,15 @@ export const errorMessage = (e: unknown): string => (e instanceof Error ? e.mess
  * throws an ApiError with the API's error.message. Anything but GET carries the page's CSRF token and `body` as JSON.
  */
 async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' }
-  const init: RequestInit = { method, credentials: 'same-origin', headers }
+  const headers: Record<string, string> = { ...(GET_INIT.headers as Record<string, string>) }
+  const init: RequestInit = { ...GET_INIT, method, headers }
   if (method !== 'GET') {
     const meta = document.querySelector('meta[name="csrf-token"]')
     if (meta) headers['x-csrf-token'] = meta.getAttribute('content') ?? ''
     headers['content-type'] = 'application/json'
     init.body = JSON.stringify(body ?? {})
   }
-  const res = await fetch(path, init)
+  const res = await ((method === 'GET' && takePrefetched(path)) || fetch(path, init))
   if (res.status === 401) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
     throw new ApiError('signed out', 401)

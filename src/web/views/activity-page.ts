@@ -146,6 +146,7 @@ ${ACTIVITY_TABS.filter((t) => t.panel).map((t) => html`<section id="ac-panel-${t
     actor: opts.actor,
     csrf: opts.csrf,
     active: '/admin/activity',
+    prefetch: 'activity-prefetch.js',
     head: html`<link rel="stylesheet" href="${staticUrl('activity.css')}"><script src="${staticUrl('activity.js')}" defer></script>`,
     body,
   })

@@ -41,13 +41,17 @@ header.top button{padding:6px 10px}main{padding:12px}.sign-in{margin:16px auto}
  * The page shell shared by every page: the admin menu for admins, the signed-in user, the CSRF token for scripts, and
  * on every admin page (active under /admin/) the health strip above the page's own content.
  */
-export function layout(opts: { title: string; actor: Actor | null; csrf?: string | null; active?: string; body: Raw; head?: Raw }): string {
+export function layout(opts: {
+  title: string; actor: Actor | null; csrf?: string | null; active?: string; body: Raw; head?: Raw
+  /** A page's small script that starts its first request, run before anything else in the page (page code's prefetch.ts). */
+  prefetch?: string
+}): string {
   const user = opts.actor?.user
   const menu = user?.is_admin ? ADMIN_MENU : ADMIN_MENU.slice(0, 1)
   const strip = Boolean(user?.is_admin && opts.active?.startsWith('/admin/'))
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${opts.title} · Agnes</title>${opts.csrf ? html`<meta name="csrf-token" content="${opts.csrf}">` : ''}
+${opts.prefetch ? html`<script src="${staticUrl(opts.prefetch)}"></script>` : ''}<title>${opts.title} · Agnes</title>${opts.csrf ? html`<meta name="csrf-token" content="${opts.csrf}">` : ''}
 <link rel="icon" href="/favicon.ico" sizes="any"><link rel="icon" href="${staticUrl('favicon.svg')}" type="image/svg+xml">
 <style>${raw(STYLE)}</style>${strip ? healthStripHead() : ''}${opts.head ?? ''}</head>
 <body><header class="top"><a class="brand" href="/"><img src="${staticUrl('favicon.svg')}" alt="">Agnes</a>

@@ -8,7 +8,7 @@ import { closeDrawer, openEvent } from './drawer.ts'
 import { loadFacets } from './facets.ts'
 import { fillForm, wireFilterBar } from './filter-bar.ts'
 import { loadKpis } from './kpis.ts'
-import { API, FILTER_KEYS, query, type ActivityPage, type State, type Tab } from './page.ts'
+import { apiPath, FILTER_KEYS, query, type ActivityPage, type State, type Tab } from './page.ts'
 import { loadPulse, wirePulseTarget, wirePulseToggle } from './pulse.ts'
 import { loadSync } from './sync.ts'
 import { checkNew, loadMore, loadTimeline, showNew, wireRows } from './timeline.ts'
@@ -50,10 +50,7 @@ function start() {
   const page: ActivityPage = {
     state,
     setError: errorBanner(byId('ac-banner'), 'Could not load '),
-    apiUrl: (path, extra) => {
-      const q = query(state.filters, extra)
-      return `${API}/${path}${q ? `?${q}` : ''}`
-    },
+    apiUrl: (path, extra) => apiPath(state.filters, path, extra),
     setFilters(f, opts = {}) {
       const clean = cleanFilters(FILTER_KEYS, f)
       if (query(clean) === query(state.filters) && !opts.force) return

@@ -41,4 +41,13 @@ export interface ActivityPage {
   openEvent(id: string): void
 }
 
+/** Rows per timeline page. */
+export const TIMELINE_PAGE = 50
+
+/** An /api/admin/activity/{path} URL for these filters and `extra`. */
+export function apiPath(filters: Partial<Filters>, path: string, extra?: Record<string, string | number | null>): string {
+  const q = query(filters, extra)
+  return `${API}/${path}${q ? `?${q}` : ''}`
+}
+
 export const query = (filters: Partial<Filters>, extra?: Record<string, string | number | null>) => toQuery(FILTER_KEYS, filters, extra)

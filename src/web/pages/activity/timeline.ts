@@ -4,9 +4,8 @@ import { button, byId, el, getJson } from '../dom.ts'
 import { timeEl } from '../time.ts'
 import type { AuditRow, Timeline } from '../api.ts'
 import { badge, fmtMs } from './format.ts'
-import type { ActivityPage } from './page.ts'
+import { TIMELINE_PAGE, type ActivityPage } from './page.ts'
 
-const PAGE = 50
 
 function rowEl(page: ActivityPage, r: AuditRow, fresh: boolean): HTMLElement {
   const id = String(r.id)
@@ -47,7 +46,7 @@ export async function loadTimeline(page: ActivityPage, gen: number): Promise<voi
   renderNew(page)
   byId('ac-table').style.opacity = '0.55'
   try {
-    const t = await getJson<Timeline>(page.apiUrl('timeline', { limit: PAGE }))
+    const t = await getJson<Timeline>(page.apiUrl('timeline', { limit: TIMELINE_PAGE }))
     if (gen !== state.gen) return
     state.rows = []
     state.ids = new Set()
@@ -73,7 +72,7 @@ export async function loadMore(page: ActivityPage): Promise<void> {
   btn.disabled = true
   btn.textContent = 'Loading…'
   try {
-    const t = await getJson<Timeline>(page.apiUrl('timeline', { limit: PAGE, cursor: state.cursor }))
+    const t = await getJson<Timeline>(page.apiUrl('timeline', { limit: TIMELINE_PAGE, cursor: state.cursor }))
     if (gen !== state.gen) return
     state.cursor = t.next_cursor ?? null
     addRows(page, t.rows ?? [], 'bottom')
@@ -92,7 +91,7 @@ export async function checkNew(page: ActivityPage): Promise<void> {
   const { state } = page
   const gen = state.gen
   try {
-    const t = await getJson<Timeline>(page.apiUrl('timeline', { limit: PAGE }))
+    const t = await getJson<Timeline>(page.apiUrl('timeline', { limit: TIMELINE_PAGE }))
     if (gen !== state.gen) return
     const rows = t.rows ?? []
     if (!state.rows.length) {

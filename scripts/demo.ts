@@ -192,7 +192,7 @@ async function seed(seeding: Awaited<ReturnType<typeof startServer>>) {
       'SELECT count(*) AS n, min(ordered_at), max(ordered_at) FROM orders',
       'SELECT * FROM events', // refused: no grant
       // Slow: a large cross join the analyst did not mean to write.
-      'SELECT count(*) FROM range(8000) a, range(8000) b WHERE (a.range * b.range) % 7 = 3',
+      'SELECT count(*) FROM range(5000) a, range(5000) b WHERE (a.range * b.range) % 7 = 3',
     ],
     'dev@demo.example': ['SELECT product, unit_price FROM products ORDER BY unit_price DESC', 'SELECT * FROM customers LIMIT 3'],
   }

@@ -98,9 +98,11 @@ export function callSignature(name: string, input: unknown): CallSignature {
 
 /** A shell command without the re-run decorations of SHELL_PREFIXES / SHELL_WINDOW, whitespace collapsed. */
 export function normalizeCommand(command: string): string {
-  let out = command.replace(/\s+/g, ' ').trim().replace(STDERR_MERGE, '');
+  let out = command.replace(/\s+/g, ' ').trim();
+  // Each rewrite needs its literal; most commands have none, and a plain search is cheaper than the regex.
+  if (out.includes('2>&1')) out = out.replace(STDERR_MERGE, '');
   out = out.replace(SHELL_PREFIXES, '');
-  out = out.replace(SHELL_WINDOW, '');
+  if (out.includes('|')) out = out.replace(SHELL_WINDOW, '');
   return out.trim();
 }
 

@@ -153,10 +153,11 @@ const CRASHED = anyLineMatches(
 );
 
 const MISSING_HINT = /[Nn]o such|cannot |not found|curl: \(/;
-// Every rule below needs one of these words (OWN_REFUSAL and OWN_MISSING included); most outputs have none
-// and are passed over in one scan.
+// Every rule below needs one of these words, or '✖' (OWN_REFUSAL and OWN_MISSING included); most outputs have
+// none and are passed over in one scan. '✖' is looked for apart: as the regex's only one-character alternative it
+// would stop irregexp from skipping ahead several characters at a time, which makes the scan ~1.5× slower.
 const ANY_SIGNAL =
-  /fail|Fail|FAIL|rror|ERROR|No such|no such|not found|cannot|denied|sudoers|sudo:|Traceback|xception|panic|fatal|Segmentation|Killed|not ok|reformatted|Code style|undefined|\.go:\d|\*\* \(|✖|== Compilation|curl: \(/;
+  /fail|Fail|FAIL|rror|ERROR|No such|no such|not found|cannot|denied|sudoers|sudo:|Traceback|xception|panic|fatal|Segmentation|Killed|not ok|reformatted|Code style|undefined|\.go:\d|\*\* \(|== Compilation|curl: \(/;
 
 /** Judges a shell result that reported no failure (see the file comment); null when it looks fine. */
 export function maskedFailure(result: ToolResult): MaskedOutcome {
@@ -164,7 +165,7 @@ export function maskedFailure(result: ToolResult): MaskedOutcome {
   const text = edges(result.text);
   if (text === '') return null;
   // Every outcome below, a reader's own error lines included, needs one of these words.
-  if (!ANY_SIGNAL.test(text)) return null;
+  if (!text.includes('✖') && !ANY_SIGNAL.test(text)) return null;
   const command = isRecord(result.toolInput) ? asString(result.toolInput.command) : undefined;
   const reader = command !== undefined && onlyReads(command);
   if ((text.includes('sudo') || text.includes('ermission denied')) && OWN_REFUSAL.test(text)) return 'permission';

@@ -6,11 +6,18 @@ export const EXCERPT_MAX_CHARS = 300;
 // Terminal colour codes are common in Bash output and unreadable in a web page.
 const ANSI_ESCAPE = /\u001b\[[0-9;?]*[A-Za-z]/g;
 
+/**
+ * The head of `text` that an excerpt reads: only it can survive the cap, so a multi-megabyte tool output is
+ * never collapsed whole. Text put after a label should be cut to this first: `label + text` of a long text is
+ * copied in full the moment it is sliced.
+ */
+export function excerptSource(text: string, max: number = EXCERPT_MAX_CHARS): string {
+  return text.length > max * 8 ? text.slice(0, max * 8) : text;
+}
+
 /** Display text for a finding: ANSI codes removed, whitespace collapsed, capped with an ellipsis. */
 export function excerpt(text: string, max: number = EXCERPT_MAX_CHARS): string {
-  // Only the head can survive the cap, so avoid collapsing a multi-megabyte tool output whole.
-  const head = text.length > max * 8 ? text.slice(0, max * 8) : text;
-  const flat = head.replace(ANSI_ESCAPE, '').replace(/\s+/g, ' ').trim();
+  const flat = excerptSource(text, max).replace(ANSI_ESCAPE, '').replace(/\s+/g, ' ').trim();
   if (flat.length <= max) return flat;
   return `${flat.slice(0, max - 1)}…`;
 }

@@ -1,4 +1,4 @@
-import { describeCall, excerpt } from './excerpt.ts';
+import { describeCall, excerpt, excerptSource } from './excerpt.ts';
 import type { LineCounts } from './jsonl-lines.ts';
 import { asString, isRecord } from './json-value.ts';
 import { LoopTracker, type CallRun } from './loop-detect.ts';
@@ -133,7 +133,7 @@ export class FailureScanner {
     this.settlePlanRefusal(null);
     const last = this.lastMessage;
     if (last && !ASSISTANT_KINDS.has(last.kind)) {
-      this.add('abrupt_end', 'warning', last, last.kind === 'tool_result' ? `Unanswered tool result: ${last.text}` : last.text);
+      this.add('abrupt_end', 'warning', last, last.kind === 'tool_result' ? `Unanswered tool result: ${excerptSource(last.text)}` : last.text);
     }
     return [...this.findings].sort((a, b) => a.line - b.line || FINDING_TYPES.indexOf(a.findingType) - FINDING_TYPES.indexOf(b.findingType));
   }
@@ -290,7 +290,7 @@ export class FailureScanner {
 
 /** The call and what it answered; only built for a finding, most results need none. */
 function resultExcerpt(result: ToolResult): string {
-  return `${describeCall(result.toolName, result.toolInput)}: ${result.text}`;
+  return `${describeCall(result.toolName, result.toolInput)}: ${excerptSource(result.text)}`;
 }
 
 /** Runs the detector over already-normalized events (tests, or events kept for another purpose). */

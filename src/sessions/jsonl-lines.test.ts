@@ -84,3 +84,34 @@ test('parseJsonLines applies the same rules to in-memory text', () => {
   );
   assert.deepEqual(counts, { lines: 4, parsed: 2, malformed: 1, oversized: 0, blank: 1 });
 });
+
+test('lines ending or starting exactly at a read-chunk boundary, and a CRLF split across it, keep their numbers and text', async () => {
+  const CHUNK = 64 * 1024; // the reader's read size
+  // Line 1 fills the first chunk up to and including its newline; line 2 starts the second chunk.
+  const first = `{"a":"${'x'.repeat(CHUNK - 9)}"}`; // 8 bytes of JSON around the x's, then \n = CHUNK
+  assert.equal(Buffer.byteLength(`${first}\n`), CHUNK);
+  // Line 3 ends with \r as the second chunk's last byte and its \n opens the third chunk.
+  const second = '{"b":2}';
+  const third = `{"c":"${'y'.repeat(CHUNK - second.length - 1 - 9)}"}`;
+  assert.equal(Buffer.byteLength(`${first}\n${second}\n${third}\r`), 2 * CHUNK);
+  const { lines, counts } = await readAll(`${first}\n${second}\n${third}\r\n{"d":4}\n`);
+  assert.deepEqual(
+    lines.map((l) => [l.line, Object.keys(l.value)[0], l.text.length]),
+    [
+      [1, 'a', first.length],
+      [2, 'b', second.length],
+      [3, 'c', third.length],
+      [4, 'd', 7],
+    ],
+  );
+  assert.deepEqual(counts, { lines: 4, parsed: 4, malformed: 0, oversized: 0, blank: 0 });
+});
+
+test('an oversized line inside one read chunk is skipped like one spanning several', async () => {
+  const { lines, counts } = await readAll(`{"a":1}\n{"big":"${'z'.repeat(300)}"}\n\n{"b":2}\n`, 100);
+  assert.deepEqual(
+    lines.map((l) => l.line),
+    [1, 4],
+  );
+  assert.deepEqual(counts, { lines: 4, parsed: 2, malformed: 0, oversized: 1, blank: 1 });
+});

@@ -110,9 +110,12 @@ export function parseJsonLines(
   return out;
 }
 
+/** A physical line: `bytes[start, end)`, without its newline. */
 interface RawLine {
   line: number;
   bytes: Buffer | null; // null when the line was too long to keep
+  start: number;
+  end: number;
 }
 
 /**
@@ -134,6 +137,13 @@ class LineSplitter {
     while (start <= chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
       const end = nl === -1 ? chunk.length : nl;
+      if (nl !== -1 && !this.sawBytes && !this.tooLong) {
+        // Most lines lie whole in one chunk: hand over the chunk and the line's bounds, no copy or view.
+        this.lineNo += 1;
+        emit({ line: this.lineNo, bytes: end - start > this.maxLineBytes ? null : chunk, start, end });
+        start = nl + 1;
+        continue;
+      }
       this.append(chunk, start, end);
       if (nl === -1) return;
       emit(this.take());
@@ -170,7 +180,7 @@ class LineSplitter {
     this.size = 0;
     this.tooLong = false;
     this.sawBytes = false;
-    return { line: this.lineNo, bytes };
+    return { line: this.lineNo, bytes, start: 0, end: bytes?.length ?? 0 };
   }
 }
 
@@ -180,9 +190,10 @@ function classifyLine(raw: RawLine, counts: LineCounts): JsonLine | null {
     counts.oversized += 1;
     return null;
   }
-  let bytes = raw.bytes;
-  if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, -1);
-  let text = bytes.toString('utf8');
+  const { bytes, start } = raw;
+  let end = raw.end;
+  if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end -= 1;
+  let text = bytes.toString('utf8', start, end);
   if (raw.line === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let value: unknown;
   try {

@@ -33,6 +33,7 @@ const CHARS_PER_EDIT = 40;
 const MAX_FUZZY_CHARS = 16 * 1024;
 // A number standing on its own ("sleep 5", "tail -20", "--port 3001"), not one inside an
 // identifier such as "task-4.5", "sales_2024", "file1.txt" or a revision such as "HEAD~2".
+const HAS_DIGIT = /\d/;
 const STANDALONE_NUMBER = /(?<![\w.\/\\:~^@#-])-?\d+(?:\.\d+)?(?![\w.\/\\:-])/g;
 /** Search patterns that differ only in escaping or by a couple of characters are the same search. */
 const PATTERN_EDITS = 2;
@@ -78,17 +79,15 @@ export function callSignature(name: string, input: unknown): CallSignature {
   }
   const signature: CallSignature = { name, target: JSON.stringify(target), body: JSON.stringify(rest) };
   if (isRecord(input) && typeof input.pattern === 'string') signature.pattern = input.pattern.replace(/\\/g, '').trim();
-  if (command !== undefined && numbersNormalized !== undefined) {
-    // Words are separated by single spaces and a number never spans one, so the i-th word of the
-    // number-normalized command is the i-th word with its numbers normalized.
-    const tokens = command.split(' ');
-    const normalizedTokens = numbersNormalized.split(' ');
+  if (command !== undefined) {
     const words: string[] = [];
     const flags: string[] = [];
-    for (let i = 0; i < tokens.length; i += 1) {
-      if (tokens[i] === '') continue;
-      if (tokens[i].startsWith('-')) flags.push(tokens[i]);
-      else words.push(normalizedTokens[i]);
+    const hasNumbers = numbersNormalized !== command;
+    for (const token of command.split(' ')) {
+      if (token === '') continue;
+      if (token.startsWith('-')) flags.push(token);
+      // A number never spans a space, so a word's numbers are normalized on their own as in the whole command.
+      else words.push(hasNumbers && HAS_DIGIT.test(token) ? token.replace(STANDALONE_NUMBER, '0') : token);
     }
     signature.words = words;
     signature.flags = flags;
@@ -98,7 +97,7 @@ export function callSignature(name: string, input: unknown): CallSignature {
 
 /** A shell command without the re-run decorations of SHELL_PREFIXES / SHELL_WINDOW, whitespace collapsed. */
 export function normalizeCommand(command: string): string {
-  let out = command.replace(/\s+/g, ' ').trim();
+  let out = collapseWhitespace(command).trim();
   // Each rewrite needs its literal; most commands have none, and a plain search is cheaper than the regex.
   if (out.includes('2>&1')) out = out.replace(STDERR_MERGE, '');
   out = out.replace(SHELL_PREFIXES, '');
@@ -106,8 +105,16 @@ export function normalizeCommand(command: string): string {
   return out.trim();
 }
 
+// Whitespace that collapsing would change: a run of two or more, or a single tab, newline, etc.
+const UNCOLLAPSED_WHITESPACE = /\s\s|[^\S ]/;
+
+/** Every run of whitespace as one space; most commands have only single spaces, which a test finds faster than a rewrite. */
+function collapseWhitespace(text: string): string {
+  return UNCOLLAPSED_WHITESPACE.test(text) ? text.replace(/\s+/g, ' ') : text;
+}
+
 function normalizeValue(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/\s+/g, ' ').trim().replace(STANDALONE_NUMBER, '0');
+  if (typeof value === 'string') return collapseWhitespace(value).trim().replace(STANDALONE_NUMBER, '0');
   if (typeof value === 'number') return 0;
   if (Array.isArray(value)) return value.map(normalizeValue);
   if (isRecord(value)) {

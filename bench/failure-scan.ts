@@ -6,17 +6,18 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { scanTranscriptFile } from '../src/sessions/failure-scan.ts';
 
-// Rounds alternate the two passes; each keeps its best, so a busy moment on a shared machine costs both alike.
-// With 9 the ratio still moved by ±0.05 between runs at load average 2–5 on 2 cores; 15 gives each pass more
-// chances at a quiet moment.
+// Rounds alternate the two passes file by file; each keeps its best time per file, so a busy moment on a shared
+// machine costs both alike. Timing whole passes (best of 9) still moved the ratio by ±0.08 between runs at load
+// average 1–5 on 2 cores: a pass of ~60 ms rarely runs through a quiet moment, a file's few milliseconds often do.
 const ROUNDS = 15;
 // Same read size as the JSONL reader, so the baseline differs only in the work done per line.
 const READ_CHUNK_BYTES = 64 * 1024;
 
 /**
  * Times `scanTranscriptFile` and a bare split-and-parse pass over the same files, alternating the
- * two for several rounds after a warm-up and keeping each one's best round. `ratio` is scan
- * throughput as a fraction of parse throughput (1 would mean the scan costs nothing beyond parsing).
+ * two on each file for several rounds after a warm-up; each pass's time is the sum of its best time
+ * on every file. `ratio` is scan throughput as a fraction of parse throughput (1 would mean the scan
+ * costs nothing beyond parsing).
  */
 export async function benchFailureScan(
   files: string[],
@@ -25,15 +26,18 @@ export async function benchFailureScan(
   for (const file of files) bytes += (await stat(file)).size;
   await parseAll(files);
   await scanAll(files);
-  let bestScan = Infinity;
-  let bestParse = Infinity;
+  const bestParse = files.map(() => Infinity);
+  const bestScan = files.map(() => Infinity);
   for (let round = 0; round < ROUNDS; round += 1) {
-    bestParse = Math.min(bestParse, await timed(() => parseAll(files)));
-    bestScan = Math.min(bestScan, await timed(() => scanAll(files)));
+    for (const [i, file] of files.entries()) {
+      bestParse[i] = Math.min(bestParse[i], await timed(() => splitAndParse(file)));
+      bestScan[i] = Math.min(bestScan[i], await timed(() => scanTranscriptFile(file)));
+    }
   }
+  const sum = (seconds: number[]) => seconds.reduce((a, b) => a + b, 0);
   const mb = bytes / (1024 * 1024);
-  const scanMBps = mb / bestScan;
-  const parseMBps = mb / bestParse;
+  const scanMBps = mb / sum(bestScan);
+  const parseMBps = mb / sum(bestParse);
   return { scanMBps, parseMBps, ratio: scanMBps / parseMBps, bytes };
 }
 

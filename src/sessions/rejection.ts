@@ -370,6 +370,13 @@ export function contentWords(text: string): string[] {
   return out;
 }
 
+/** The content words of all `texts`. */
+function wordSet(texts: string[]): Set<string> {
+  const words = new Set<string>();
+  for (const text of texts) for (const word of contentWords(text)) words.add(word);
+  return words;
+}
+
 /**
  * Words the assistant used in the current turn, to tell "it still fails" about its work from a new
  * topic. Texts are kept (bounded) and only split into words when a person's message needs the check,
@@ -393,10 +400,7 @@ export class TurnWords {
 
   /** True when any content word of `text` was used in the turn. */
   overlaps(text: string): boolean {
-    if (this.words === null) {
-      this.words = new Set<string>();
-      for (const kept of this.texts) for (const word of contentWords(kept)) this.words.add(word);
-    }
+    this.words ??= wordSet(this.texts);
     const words = this.words;
     return contentWords(text).some((word) => words.has(word));
   }
@@ -406,34 +410,34 @@ export class TurnWords {
     this.chars = 0;
     this.words = null;
     this.earlier = [];
-    this.recentWords = null;
   }
 
-  /** Texts of the turns before this one, newest last; "the CSV should use semicolons" may be about them. */
-  private earlier: string[][] = [];
-  private recentWords: Set<string> | null = null;
+  /**
+   * The turns before this one, newest last; "the CSV should use semicolons" may be about them. Each keeps
+   * its own word set, split once however many later turns look at it.
+   */
+  private earlier: Array<{ texts: string[]; words: Set<string> | null }> = [];
   private static readonly EARLIER_TURNS = 8;
 
   /** Ends the turn: its texts become one of the earlier turns that overlapsRecent() also looks at. */
   endTurn(): void {
     if (this.texts.length > 0) {
-      this.earlier.push(this.texts);
+      this.earlier.push({ texts: this.texts, words: this.words });
       if (this.earlier.length > TurnWords.EARLIER_TURNS) this.earlier.shift();
     }
     this.texts = [];
     this.chars = 0;
     this.words = null;
-    this.recentWords = null;
   }
 
   /** True when any content word of `text` was used in this turn or the EARLIER_TURNS before it. */
   overlapsRecent(text: string): boolean {
     if (this.overlaps(text)) return true;
-    if (this.recentWords === null) {
-      this.recentWords = new Set<string>();
-      for (const texts of this.earlier) for (const kept of texts) for (const word of contentWords(kept)) this.recentWords.add(word);
-    }
-    const words = this.recentWords;
-    return contentWords(text).some((word) => words.has(word));
+    const words = contentWords(text);
+    return this.earlier.some((turn) => {
+      turn.words ??= wordSet(turn.texts);
+      const used = turn.words;
+      return words.some((word) => used.has(word));
+    });
   }
 }

@@ -64,6 +64,13 @@ export class TranscriptNormalizer {
 
   /** Normalizes one parsed line. Unknown line types yield a single `unknown` event. */
   push(record: JsonRecord, line: number): TranscriptEvent[] {
+    const events: TranscriptEvent[] = [];
+    this.pushEach(record, line, (event) => events.push(event));
+    return events;
+  }
+
+  /** push() handing each event to `visit` in order instead of collecting them: no array for every line. */
+  pushEach(record: JsonRecord, line: number, visit: (event: TranscriptEvent) => void): void {
     // Each field is read once: lines come in many shapes, so every property read is a slow (megamorphic) lookup.
     const type = asString(record.type);
     const timestamp = asString(record.timestamp) ?? null;
@@ -72,19 +79,19 @@ export class TranscriptNormalizer {
     const base = this.baseFor(record, line, timestamp, sidechain);
     switch (type) {
       case 'user':
-        return this.userEvents(record, base);
+        return this.userEvents(record, base, visit);
       case 'assistant':
-        return this.assistantEvents(record, base);
+        return this.assistantEvents(record, base, visit);
       // Lines that yield one event fill in their fresh base rather than copying it.
       case 'system':
         base.kind = 'system';
         base.text = asString(record.content) ?? '';
         base.subtype = asString(record.subtype);
-        return [base];
+        return visit(base);
       case 'summary':
         base.kind = 'summary';
         base.text = asString(record.summary) ?? '';
-        return [base];
+        return visit(base);
       case 'progress': {
         const data = isRecord(record.data) ? record.data : {};
         const event = base;
@@ -97,16 +104,16 @@ export class TranscriptNormalizer {
           event.hookEvent = hookEvent;
           event.toolUseId = toolUseId;
         }
-        return [event];
+        return visit(event);
       }
       case 'file-history-snapshot':
         base.kind = 'snapshot';
-        return [base];
+        return visit(base);
       case 'queue-operation':
-        return [this.queueEvent(record, base)];
+        return visit(this.queueEvent(record, base));
       default:
         base.subtype = type;
-        return [base];
+        return visit(base);
     }
   }
 
@@ -136,10 +143,10 @@ export class TranscriptNormalizer {
     return thread;
   }
 
-  private userEvents(record: JsonRecord, base: TranscriptEvent): TranscriptEvent[] {
+  private userEvents(record: JsonRecord, base: TranscriptEvent, visit: (event: TranscriptEvent) => void): void {
     const message = isRecord(record.message) ? record.message : {};
     const content = message.content;
-    const events: TranscriptEvent[] = [];
+    let results = 0;
     const texts: string[] = [];
     let images = 0;
     if (typeof content === 'string') texts.push(content);
@@ -148,20 +155,22 @@ export class TranscriptNormalizer {
       const detail = record.toolUseResult ?? record.tool_use_result;
       for (const block of content) {
         if (!isRecord(block)) continue;
-        if (block.type === 'tool_result') events.push(this.toolResultEvent(block, detail, base));
+        if (block.type === 'tool_result') {
+          visit(this.toolResultEvent(block, detail, base));
+          results += 1;
+        }
         else if (block.type === 'text') texts.push(asString(block.text) ?? '');
         else if (block.type === 'image') images += 1;
       }
     }
     // A pasted screenshot with no words is still a message someone sent.
-    if (texts.length === 0 && events.length === 0 && images > 0) texts.push('');
+    if (texts.length === 0 && results === 0 && images > 0) texts.push('');
     const text = texts.join('\n');
-    if (texts.length > 0 && (text.trim() !== '' || events.length === 0)) {
+    if (texts.length > 0 && (text.trim() !== '' || results === 0)) {
       const kind = classifyUserText(text, record, base.sidechain);
       if (kind === 'human_prompt') this.startTurn();
-      events.push(withKind(base, kind, text, this.turnIndex));
+      visit(withKind(base, kind, text, this.turnIndex));
     }
-    return events;
   }
 
   /**
@@ -192,7 +201,7 @@ export class TranscriptNormalizer {
     return event;
   }
 
-  private assistantEvents(record: JsonRecord, base: TranscriptEvent): TranscriptEvent[] {
+  private assistantEvents(record: JsonRecord, base: TranscriptEvent, visit: (event: TranscriptEvent) => void): void {
     this.conversationStarted = true;
     const message = isRecord(record.message) ? record.message : {};
     const model = asString(message.model);
@@ -201,19 +210,24 @@ export class TranscriptNormalizer {
     shared.messageId = asString(message.id) ?? asString(record.requestId);
     shared.model = model;
     shared.usage = readUsage(message.usage);
-    const events: TranscriptEvent[] = [];
+    let events = 0;
     const content = message.content;
-    if (typeof content === 'string') events.push(withKind(shared, 'assistant_text', content));
+    if (typeof content === 'string') {
+      visit(withKind(shared, 'assistant_text', content));
+      events += 1;
+    }
     if (Array.isArray(content)) {
       for (const block of content) {
         if (!isRecord(block)) continue;
         const event = this.assistantBlock(block, shared);
-        if (event) events.push(event);
+        if (event) {
+          visit(event);
+          events += 1;
+        }
       }
     }
     // Keep one event even for an empty line so its usage and timestamp are not lost.
-    if (events.length === 0) events.push(withKind(shared, 'assistant_text', ''));
-    return events;
+    if (events === 0) visit(withKind(shared, 'assistant_text', ''));
   }
 
   private assistantBlock(block: JsonRecord, shared: TranscriptEvent): TranscriptEvent | null {
@@ -388,9 +402,7 @@ export async function visitTranscript(
   const normalizer = new TranscriptNormalizer({ fileName: path });
   await visitJsonLines(
     path,
-    ({ line, value }) => {
-      for (const event of normalizer.push(value, line)) visit(event);
-    },
+    ({ line, value }) => normalizer.pushEach(value, line, visit),
     counts,
   );
   return { counts, metadata: normalizer.metadata };

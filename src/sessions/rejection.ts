@@ -362,8 +362,8 @@ const WORD = /[a-z][a-z0-9]{2,}/g;
 /** Content words of a text: lower case, three letters or more, a plural "s" dropped, common words left out. */
 export function contentWords(text: string): string[] {
   const out: string[] = [];
-  for (const match of text.toLowerCase().matchAll(WORD)) {
-    let word = match[0];
+  // match() with a global regex hands back the words as strings in one call, without a match object for each.
+  for (let word of text.toLowerCase().match(WORD) ?? []) {
     if (word.length > 4 && word.endsWith('s')) word = word.slice(0, -1);
     if (!STOP_WORDS.has(word)) out.push(word);
   }

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { freePort } from '../test/support/free-port.ts'
 import { seedAuditRows } from './activity.ts'
 
@@ -23,7 +23,8 @@ export async function serveBuild(name: string, repo: string, rows = 0, extraEnv:
   const env = { ...process.env, AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_SCHEDULER: 'off', AGNES_LOG_LEVEL: 'silent', ...extraEnv }
   const url = `http://127.0.0.1:${port}`
   const start = async () => {
-    const child = spawn(process.execPath, [join(repo, 'bin', 'agnes'), 'serve'], { env, stdio: 'ignore' })
+    // As a user runs it (`agnes serve`): bin/agnes's first line sets the server's memory settings.
+    const child = spawn(join(repo, 'bin', 'agnes'), ['serve'], { env: { ...env, PATH: [dirname(process.execPath), env.PATH].filter(Boolean).join(delimiter) }, stdio: 'ignore' })
     for (let i = 0; i < 600; i++) {
       if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return child
       await new Promise((r) => setTimeout(r, 100))

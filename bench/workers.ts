@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { startPostgres } from '../test/support/postgres.ts'
 import { load } from './load.ts'
@@ -14,8 +14,8 @@ async function serve(workers: number, databaseUrl: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'agnes-bench-workers-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child: ChildProcess = spawn(process.execPath, [BIN, 'serve'], {
-    env: { PATH: process.env.PATH ?? '', AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_DATABASE_URL: databaseUrl, AGNES_WORKERS: String(workers), AGNES_LOG_LEVEL: 'warn', AGNES_SCHEDULER: 'off' },
+  const child: ChildProcess = spawn(BIN, ['serve'], {
+    env: { PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter), AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_DATABASE_URL: databaseUrl, AGNES_WORKERS: String(workers), AGNES_LOG_LEVEL: 'warn', AGNES_SCHEDULER: 'off' },
     stdio: 'ignore',
   })
   for (let i = 0; i < 300 && !(await fetch(`${url}/api/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200))

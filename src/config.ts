@@ -111,7 +111,7 @@ const envSchema = z.object({
   AGNES_QUERY_MAX_SQL_KB: z.coerce.number().int().min(1).max(10_240).default(64),
   AGNES_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   AGNES_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
-  AGNES_STORE_MEMORY_MB: z.coerce.number().int().min(16, 'must be at least 16').default(96),
+  AGNES_STORE_MEMORY_MB: z.coerce.number().int().min(16, 'must be at least 16').default(64),
   AGNES_TOKEN_CACHE_SECONDS: z.coerce.number().min(0, 'must be 0 (off) or more').max(60, 'must be at most 60').default(5),
   AGNES_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   AGNES_LLM_API_BASE: z.string().url().optional(),

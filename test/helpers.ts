@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { delimiter, dirname, join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { configForDataDir, type Config } from '../src/config.ts'
@@ -90,10 +90,14 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
 
-/** Runs the real command line (bin/agnes → dist/, so `npm run build` first) with a clean environment. */
+/**
+ * Runs the real command line as a user does, `agnes …` (bin/agnes → dist/, so `npm run build` first; its first line
+ * finds this Node.js first on PATH), with a clean environment.
+ */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const PATH = [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter)
+    const child = spawn(BIN, args, { cwd, env: { PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -24,7 +24,7 @@ export async function serveBuild(name: string, repo: string, rows = 0, extraEnv:
   const url = `http://127.0.0.1:${port}`
   const start = async () => {
     // As a user runs it (`agnes serve`): bin/agnes's first line sets the server's memory settings.
-    const child = spawn(join(repo, 'bin', 'agnes'), ['serve'], { env: { ...env, PATH: [dirname(process.execPath), env.PATH].filter(Boolean).join(delimiter) }, stdio: 'ignore' })
+    const child = spawn(join(repo, 'bin', 'agnes'), ['serve'], { env: { ...env, PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter) }, stdio: 'ignore' })
     for (let i = 0; i < 600; i++) {
       if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return child
       await new Promise((r) => setTimeout(r, 100))

@@ -1,7 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { delimiter, dirname, join } from 'node:path'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { startPostgres } from '../test/support/postgres.ts'
 import { load } from './load.ts'
 import type { Figure } from './audit.ts'
@@ -9,12 +9,24 @@ import { freePort } from '../test/support/free-port.ts'
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
 
+/**
+ * Which CPUs the workers get and which the rest (this process's load generator, PostgreSQL): the upper half and the
+ * lower half, with `taskset` (util-linux). On 2 cores that is one each, so two workers share one core, and the
+ * figure says what a worker costs rather than what a second core would give; null when the machine cannot pin.
+ */
+function pinning(): { workers: string; rest: string } | null {
+  const cores = availableParallelism()
+  if (cores < 2 || spawnSync('taskset', ['--version']).status !== 0) return null
+  const half = Math.floor(cores / 2)
+  return { workers: `${half}-${cores - 1}`, rest: `0-${half - 1}` }
+}
+
 /** The real server (bin/agnes → dist/, so build first) with `workers` HTTP workers on a PostgreSQL database. */
-async function serve(workers: number, databaseUrl: string) {
+async function serve(workers: number, databaseUrl: string, cpus: string | null) {
   const dataDir = mkdtempSync(join(tmpdir(), 'agnes-bench-workers-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
-  const child: ChildProcess = spawn(BIN, ['serve'], {
+  const child: ChildProcess = spawn(cpus ? 'taskset' : BIN, cpus ? ['-c', cpus, BIN, 'serve'] : ['serve'], {
     env: { PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter), AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_DATABASE_URL: databaseUrl, AGNES_WORKERS: String(workers), AGNES_LOG_LEVEL: 'warn', AGNES_SCHEDULER: 'off' },
     stdio: 'ignore',
   })
@@ -35,10 +47,13 @@ async function serve(workers: number, databaseUrl: string) {
 
 /** One worker against two on PostgreSQL: the same audited requests, rounds alternating, medians compared. */
 export async function benchWorkers(total = 2000, rounds = 3): Promise<Figure[]> {
+  const pin = pinning()
+  // This process and what it starts from now on (PostgreSQL) keep to the lower CPUs; the servers get the upper ones.
+  if (pin) spawnSync('taskset', ['-a', '-p', '-c', pin.rest, String(process.pid)])
   const pg = await startPostgres()
   try {
-    const one = await serve(1, await pg.createDatabase('one'))
-    const two = await serve(2, await pg.createDatabase('two'))
+    const one = await serve(1, await pg.createDatabase('one'), pin?.workers ?? null)
+    const two = await serve(2, await pg.createDatabase('two'), pin?.workers ?? null)
     try {
       const run = (s: { url: string; token: string }) =>
         load({ url: s.url, path: '/api/admin/activity/timeline?limit=50', headers: { authorization: `Bearer ${s.token}` }, total, concurrency: 32 })
@@ -54,7 +69,10 @@ export async function benchWorkers(total = 2000, rounds = 3): Promise<Figure[]> 
       return [
         { name: 'PostgreSQL, 1 worker: timeline requests', value: median(a), unit: 'req/s', note: `median of ${rounds} rounds × ${total}, 32 in flight` },
         { name: 'PostgreSQL, 2 workers: timeline requests', value: median(b), unit: 'req/s', note: 'same load, same run' },
-        { name: '2 workers / 1 worker', value: median(b) / median(a), unit: 'ratio', note: 'side by side, rounds alternating' },
+        {
+          name: '2 workers / 1 worker', value: median(b) / median(a), unit: 'ratio',
+          note: pin ? `side by side, rounds alternating; workers on CPUs ${pin.workers}, load generator and PostgreSQL on ${pin.rest} of ${availableParallelism()}` : 'side by side, rounds alternating; not pinned (needs 2+ CPUs and taskset)',
+        },
       ]
     } finally {
       await one.stop()
@@ -62,5 +80,7 @@ export async function benchWorkers(total = 2000, rounds = 3): Promise<Figure[]> 
     }
   } finally {
     await pg.stop()
+    // The suites after this one get every CPU again.
+    if (pin) spawnSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)])
   }
 }

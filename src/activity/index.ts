@@ -1,4 +1,4 @@
-import { firstReadInWindow } from '../audit/index.ts'
+import { firstReadInWindow, readWindowHeld } from '../audit/index.ts'
 import { AUDIT_CHAIN_CACHE_KEY } from '../audit/chain-check.ts'
 import { existsSync } from 'node:fs'
 import type { Actor, Services } from '../services.ts'
@@ -50,17 +50,33 @@ export async function* exportRows(svc: Services, filters: ActivityFilters, pageS
   }
 }
 
+interface ActivityReadContext {
+  action?: string
+  what: string
+  params: Record<string, unknown>
+  correlationId: string
+  clientIp: string | null
+  startedAt: bigint
+}
+
+const activityReadKey = (actor: Actor, ctx: Pick<ActivityReadContext, 'action' | 'what'>) =>
+  `${ctx.action ?? 'activity.read'}:${actor.user?.id}:${createHash('sha256').update(ctx.what).digest('hex').slice(0, 32)}`
+
+/**
+ * Asks, before a read of the Activity Center, whether its window is already held (see recordActivityRead), so the
+ * store answers that alongside the read instead of after it; pass the answer to recordActivityRead.
+ */
+export function activityReadHeld(svc: Services, actor: Actor, ctx: Pick<ActivityReadContext, 'action' | 'what'>): Promise<boolean> {
+  return readWindowHeld(svc.store, activityReadKey(actor, ctx))
+}
+
 /**
  * Records that an admin read the Activity Center: at most one activity.read per actor and filter set
  * per 60 s, decided in the store so it holds across workers. Returns whether a row was written.
  */
-export async function recordActivityRead(
-  svc: Services,
-  actor: Actor,
-  ctx: { action?: string; what: string; params: Record<string, unknown>; correlationId: string; clientIp: string | null; startedAt: bigint },
-): Promise<boolean> {
-  const key = `${ctx.action ?? 'activity.read'}:${actor.user?.id}:${createHash('sha256').update(ctx.what).digest('hex').slice(0, 32)}`
-  if (!(await firstReadInWindow(svc.store, key))) return false
+export async function recordActivityRead(svc: Services, actor: Actor, ctx: ActivityReadContext, held?: Promise<boolean>): Promise<boolean> {
+  const key = activityReadKey(actor, ctx)
+  if ((held && (await held)) || !(await firstReadInWindow(svc.store, key))) return false
   await svc.audit.record({
     action: ctx.action ?? 'activity.read', result: 'success', user_id: actor.user?.id ?? null, user_email: actor.user?.email ?? null,
     resource: 'activity', params: ctx.params, duration_ms: Number(process.hrtime.bigint() - ctx.startedAt) / 1e6,

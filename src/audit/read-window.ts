@@ -15,3 +15,15 @@ export async function firstReadInWindow(store: Store, key: string): Promise<bool
     return true
   }
 }
+
+/**
+ * Whether `key`'s window is already claimed, asked before the read it is about so the two run side by side; only
+ * when it is not does the read, once it succeeded, go on to firstReadInWindow. False when the store cannot tell.
+ */
+export async function readWindowHeld(store: Store, key: string): Promise<boolean> {
+  try {
+    return await store.shared.isClaimed(key)
+  } catch {
+    return false
+  }
+}

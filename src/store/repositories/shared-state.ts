@@ -16,7 +16,7 @@ export function sharedStateRepository(db: Db) {
       const expires = new Date(now.getTime() + ttlMs).toISOString()
       // Most calls land inside a window already claimed (a page reads its timeline, KPIs and facets with the same
       // filters): a read answers those without a write transaction. The upsert below still decides every race.
-      if (await db.one(`SELECT 1 AS held FROM dedup_windows WHERE key = $1 AND expires_at > $2`, [key, now.toISOString()])) return false
+      if (await this.isClaimed(key, now)) return false
       try {
         const changed = await db.run(
           `INSERT INTO dedup_windows (key, expires_at) VALUES ($1, $2)
@@ -28,6 +28,10 @@ export function sharedStateRepository(db: Db) {
         if (isConflictError(e)) return false // a concurrent claim committed first
         throw e
       }
+    },
+    /** Whether an unexpired claim of `key` exists: a read, which decides no race (claimOnce does). */
+    async isClaimed(key: string, now = new Date()): Promise<boolean> {
+      return Boolean(await db.one(`SELECT 1 AS held FROM dedup_windows WHERE key = $1 AND expires_at > $2`, [key, now.toISOString()]))
     },
     async cached<T>(key: string, now = new Date()): Promise<T | null> {
       const r = await db.one<{ value: unknown }>(`SELECT value FROM cached_values WHERE key = $1 AND expires_at > $2`, [key, now.toISOString()])

@@ -4,7 +4,7 @@ import { defineRoute, type RouteContext } from '../route.ts'
 import { noQuery } from './schemas.ts'
 import { badRequest } from '../../errors.ts'
 import {
-  activityQuerySchema, eventWithRelated, exportRows, facets, filterNames, health, recordActivityRead, timeline, toFilters,
+  activityQuerySchema, activityReadHeld, eventWithRelated, exportRows, facets, filterNames, health, recordActivityRead, timeline, toFilters,
   type ActivityQuery,
 } from '../../activity/index.ts'
 import { histogram } from '../../activity/histogram.ts'
@@ -28,8 +28,8 @@ function readKey(q: ActivityQuery): string {
   return JSON.stringify(Object.entries(filters).sort())
 }
 
-async function noteRead(ctx: RouteContext<unknown, ActivityQuery, unknown>, what: string, params: Record<string, unknown>) {
-  await recordActivityRead(ctx.svc, ctx.actor, { what, params, correlationId: ctx.req.correlationId, clientIp: ctx.req.ip, startedAt: ctx.req.startedAt })
+async function noteRead(ctx: RouteContext<unknown, ActivityQuery, unknown>, what: string, params: Record<string, unknown>, held?: Promise<boolean>) {
+  await recordActivityRead(ctx.svc, ctx.actor, { what, params, correlationId: ctx.req.correlationId, clientIp: ctx.req.ip, startedAt: ctx.req.startedAt }, held)
 }
 
 const readParams = (view: string, q: ActivityQuery) => {
@@ -43,8 +43,13 @@ function filteredView(view: string, summary: string, read: (ctx: RouteContext<un
     method: 'GET', url: `/api/admin/activity/${view}`, auth: 'admin', action: null, selfAudit: 'activity.read', tag: 'activity',
     summary, query: activityQuerySchema,
     handler: async (ctx) => {
-      const out = await read(ctx as RouteContext<unknown, ActivityQuery, unknown>)
-      await noteRead(ctx as RouteContext<unknown, ActivityQuery, unknown>, readKey(ctx.query), readParams(view, ctx.query))
+      const c = ctx as RouteContext<unknown, ActivityQuery, unknown>
+      const what = readKey(c.query)
+      // Whether this filter was read in the last minute is asked alongside the read (the store answers both at
+      // once); a read that fails claims no window.
+      const held = activityReadHeld(c.svc, c.actor, { what })
+      const out = await read(c)
+      await noteRead(c, what, readParams(view, c.query), held)
       return out
     },
   })

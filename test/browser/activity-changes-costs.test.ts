@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 const COSTS = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'costs')
 const RANGE = 'since=2026-01-01&until=2026-02-28'
@@ -35,10 +35,7 @@ before(async () => {
   assert.equal((await call(s.url, 'POST', '/api/admin/run-session-processor?processor=costs', { token: admin.token, body: {} })).status, 200)
   assert.equal((await call(s.url, 'PATCH', '/api/admin/config', { token: admin.token, body: { cost_monthly_budget_usd: 500 } })).status, 200)
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 const HOUR = 3600_000
 let s: TestServer
@@ -51,10 +51,7 @@ before(async () => {
   await Promise.all([...downloadsAt.map((at, i) => download(at, i === 4 ? 'denied' : 'success')), ...earlierAt.map((at) => download(at))])
   await s.svc.audit.drain()
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

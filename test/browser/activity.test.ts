@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
 import { coreJobs, runJobOnce } from '../../src/scheduler/index.ts'
-import { launchBrowser, signedInPage, screenshot, assertAdminOnly } from './browser.ts'
+import { screenshot, assertAdminOnly, openSignedIn } from './browser.ts'
 
 const XSS_GROUP = '<img src=x onerror="window.__xss=1">'
 const XSS_SQL = "SELECT '<script>window.__xss=1</script>' AS x, count(*) AS n FROM orders"
@@ -49,10 +49,7 @@ before(async () => {
   for (let i = 0; i < 52; i++) assert.equal((await q(ana.token, `SELECT ${i} AS i`, 'claude-code/1.0')).status, 200)
   await runJobOnce(s.svc, coreJobs(s.svc).find((j) => j.name === 'sync_due')!)
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

@@ -36,6 +36,12 @@ export async function signedInPage(browser: Browser, baseUrl: string, email: str
   return { context, page, errors }
 }
 
+/** How a browser test file starts: Chromium, and a page signed in through the real form (the bootstrapped admin unless told). */
+export async function openSignedIn(baseUrl: string, who = { email: 'admin@example.com', password: 'admin-password' }): Promise<{ browser: Browser; context: BrowserContext; page: Page; errors: string[] }> {
+  const browser = await launchBrowser()
+  return { browser, ...(await signedInPage(browser, baseUrl, who.email, who.password)) }
+}
+
 /**
  * A screenshot for people to look at (PNG: the review tools open PNG only): the window as the test left it, which is
  * where the state it shows is. The layout test takes the whole page of every page at both widths (`fullPage`); a tall

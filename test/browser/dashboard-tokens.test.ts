@@ -7,7 +7,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTestServer, call, runCli, tempDir, type TestServer, waitForSyncJob } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 let s: TestServer
 let admin: { token: string; userId: string }
@@ -32,11 +32,7 @@ before(async () => {
   assert.equal((await waitForSyncJob(s.url, admin.token, trig.body.job_id)).status, 'done')
 
   home = tempDir('agnes-home-')
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'ana@example.com', 'ana-password-1')
-  context = signed.context
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, context, page, errors: pageErrors } = await openSignedIn(s.url, { email: 'ana@example.com', password: 'ana-password-1' }))
 })
 
 after(async () => {

@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, runCli, type TestServer } from '../helpers.ts'
 import { renderActivityPage } from '../../src/web/views/activity-page.ts'
 import { TABLES_PAGE } from '../../src/web/routes/activity-page.ts'
-import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
+import { screenshot, SCREENSHOTS, openSignedIn } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const TRANSCRIPT = 'DRMacIver__claude-reliability__hello-world-script-transcript.jsonl'
@@ -39,10 +39,7 @@ before(async () => {
   reports.pushed = await file('The hello world script hangs', TRANSCRIPT)
   reports.missing = await file('Queries time out since this morning', 'ana/never-pushed-session.jsonl')
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot, SCREENSHOTS, assertAdminOnly } from './browser.ts'
+import { screenshot, SCREENSHOTS, assertAdminOnly, openSignedIn } from './browser.ts'
 
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 const ENV = { agnes_cli_version: '0.1.0', os: 'Linux 6.1.0 x64', node_version: 'v20.12.2', claude_code_version: '2.1.39' }
@@ -69,10 +69,7 @@ before(async () => {
   ids.dup = dup.id
   ids.xss = (await report({ message: `The chart is blank ${XSS}\nsecond line`, environment: ENV })).id
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

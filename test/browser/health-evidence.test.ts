@@ -17,7 +17,7 @@ import { AdjustableClock } from '../../src/clock.ts'
 import { openDuckDb } from '../../src/store/duckdb/driver.ts'
 import { openPostgres } from '../../src/store/postgres/driver.ts'
 import { coreJobs, runJobOnce } from '../../src/scheduler/index.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const TRANSCRIPT = 'DRMacIver__claude-reliability__hello-world-script-transcript.jsonl'
@@ -92,10 +92,7 @@ before(async () => {
   }, JSON.stringify(health.fields, null, 1))
   assert.equal(health.status, 'red')
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, server.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(server.url))
 })
 
 after(async () => {

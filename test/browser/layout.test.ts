@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer, waitForSyncJob } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot, SCREENSHOTS } from './browser.ts'
+import { screenshot, SCREENSHOTS, openSignedIn } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const TRANSCRIPT = 'marot__spotter__tool_heavy.jsonl'
@@ -77,11 +77,7 @@ before(async () => {
   assert.equal((await call(s.url, 'POST', `/api/admin/groups/${groupId}/members`, { token: admin.token, body: { user_id: ana.userId } })).status, 201)
   assert.equal((await call(s.url, 'POST', '/api/admin/grants', { token: admin.token, body: { group_id: groupId, resource: 'table:customer_lifetime_value_by_region_and_month', permission: 'read' } })).status, 201)
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  context = signed.context
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, context, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

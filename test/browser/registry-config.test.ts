@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
 import { resourceLink } from '../../src/web/pages/resource-link.ts'
 import { SETTINGS } from '../../src/platform/instance/index.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 let s: TestServer
 let admin: { token: string; userId: string }
@@ -26,10 +26,7 @@ before(async () => {
   sources = s.config.sourceDirs[0]
   mkdirSync(sources, { recursive: true })
   writeFileSync(join(sources, 'orders.csv'), 'order_id,customer,amount\n1,acme,120.50\n2,globex,80.00\n3,acme,42.25\n')
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 let s: TestServer
 let browser: Browser
@@ -33,10 +33,7 @@ before(async () => {
   const up = await call(s.url, 'POST', `/api/upload/sessions?filename=${FILE}`, { token: ana.token, rawBody: transcript(), headers: { 'content-type': 'application/octet-stream' } })
   assert.equal(up.status, 201, up.text)
   assert.equal((await call(s.url, 'POST', '/api/admin/run-session-processor?processor=failure_scan', { token: admin.token })).status, 200)
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 after(async () => {
   await browser?.close()

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 const XSS_NAME = '<img src=x onerror="window.__xss=1">'
 
@@ -28,10 +28,7 @@ before(async () => {
   assert.equal((await view({ name: 'Errors of the day', filters: { result_class: 'error' }, shared: true })).status, 201)
   assert.equal((await view({ name: 'Bo only', filters: { client_kind: 'cli' } })).status, 201)
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot } from './browser.ts'
+import { screenshot, openSignedIn } from './browser.ts'
 
 const XSS_NOTE = '<img src=x onerror="window.__xss=1"> not a failure'
 
@@ -60,10 +60,7 @@ before(async () => {
   const scan = await call(s.url, 'POST', '/api/admin/run-session-processor?processor=failure_scan', { token: admin.token })
   assert.equal(scan.status, 200, scan.text)
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 after(async () => {
   await browser?.close()

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
 import { weekStart } from '../../src/platform/sessions/index.ts'
-import { launchBrowser, signedInPage, screenshot, SCREENSHOTS, assertAdminOnly } from './browser.ts'
+import { screenshot, SCREENSHOTS, assertAdminOnly, openSignedIn } from './browser.ts'
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const TOOL_HEAVY = 'marot__spotter__tool_heavy.jsonl' // user_rejection ×2, abrupt_end
@@ -82,10 +82,7 @@ before(async () => {
   const usage = await call(s.url, 'POST', '/api/admin/run-session-processor?processor=usage', { token: admin.token })
   assert.equal(usage.status, 200, usage.text)
 
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

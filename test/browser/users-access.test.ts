@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { startTestServer, call, type TestServer } from '../helpers.ts'
-import { launchBrowser, signedInPage, screenshot, assertAdminOnly } from './browser.ts'
+import { screenshot, assertAdminOnly, openSignedIn } from './browser.ts'
 import { resourceLink } from '../../src/web/pages/resource-link.ts'
 
 let s: TestServer
@@ -29,10 +29,7 @@ before(async () => {
   mkdirSync(sources, { recursive: true })
   writeFileSync(join(sources, 'orders.csv'), 'order_id,amount\n1,120.50\n')
   assert.equal((await call(s.url, 'POST', '/api/admin/tables', { token: admin.token, body: { id: 'orders', source: { kind: 'file', path: join(sources, 'orders.csv') } } })).status, 201)
-  browser = await launchBrowser()
-  const signed = await signedInPage(browser, s.url, 'admin@example.com', 'admin-password')
-  page = signed.page
-  pageErrors = signed.errors
+  ;({ browser, page, errors: pageErrors } = await openSignedIn(s.url))
 })
 
 after(async () => {

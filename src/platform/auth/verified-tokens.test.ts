@@ -8,6 +8,7 @@ import { openStore, storeOver } from '../../store/index.ts'
 import { openDuckDb } from '../../store/duckdb/driver.ts'
 import { createUser, updateUser } from '../users/index.ts'
 import { authenticateToken, createToken, revokeToken } from './tokens.ts'
+import { endWebSession, resolveWebSession, startWebSession } from './web-sessions.ts'
 import { tempDir } from '../../../test/helpers.ts'
 import type { Actor } from '../../services.ts'
 
@@ -65,4 +66,24 @@ test('an expired token is refused even while its verification is cached', async 
   assert.ok(await authenticateToken(svc, token))
   clock.advance(86_400_000 + 1)
   assert.equal(await authenticateToken(svc, token), null)
+})
+
+test('a signed-out browser session: refused at once on the worker that ended it, within the cache time on another', async () => {
+  const config = configForDataDir(tempDir())
+  await (await openStore(config)).close()
+  const db = await openDuckDb(join(config.stateDir, 'system.duckdb'))
+  after(() => db.close())
+  const clock = new AdjustableClock()
+  const one = { store: storeOver(db), clock, config }
+  const two = { store: storeOver(db), clock, config }
+  const ana = await createUser(one, {}, { email: 'ana@example.com' })
+  const { cookie, csrf } = await startWebSession(one.store, ana.id)
+  for (const w of [one, two]) assert.equal((await resolveWebSession(w, cookie))?.csrf, csrf)
+
+  await endWebSession(one.store, cookie)
+  assert.equal(await resolveWebSession(one, cookie), null, 'signed out: refused at once where it ended')
+  assert.equal((await resolveWebSession(two, cookie))?.user.id, ana.id, 'still verified on the other worker within the cache time')
+  clock.advance(5_100)
+  assert.equal(await resolveWebSession(two, cookie), null, 'refused everywhere once the cache time has passed')
+  assert.equal(await resolveWebSession(one, 'not-a-session'), null)
 })

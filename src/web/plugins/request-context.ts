@@ -61,7 +61,7 @@ async function resolveActor(svc: Services, req: FastifyRequest): Promise<Actor |
   }
   const cookie = readCookie(req.headers.cookie, SESSION_COOKIE)
   if (cookie && !SIGN_IN_ROUTES.has(`${req.method} ${req.routeOptions.url}`)) {
-    const s = await resolveWebSession(svc.store, cookie)
+    const s = await resolveWebSession(svc, cookie)
     if (!s) return null
     req.csrfToken = s.csrf
     return { user: s.user, record: s.user, via: 'session', clientKind: 'web' }

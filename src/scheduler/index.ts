@@ -90,10 +90,11 @@ export async function runJobOnce(svc: Services, job: Job): Promise<{ result: str
     output = { reason: 'another run of this job is still going' }
   } else {
     let timer: NodeJS.Timeout | undefined
+    let released: Promise<void> = Promise.resolve()
     try {
       const work = job.run({ svc, actor: SCHEDULER_ACTOR, correlationId, deadline: Date.now() + job.budgetMs })
       // The lease stays until the work really ends, even when the tick gives up waiting for it.
-      void work.finally(() => svc.store.locks.release(`job:${job.name}`, holder).catch(() => {})).catch(() => {})
+      released = work.finally(() => svc.store.locks.release(`job:${job.name}`, holder).catch(() => {})).then(() => {}, () => {})
       output = await Promise.race([
         work,
         new Promise<never>((_, reject) => {
@@ -110,6 +111,9 @@ export async function runJobOnce(svc: Services, job: Job): Promise<{ result: str
     } finally {
       clearTimeout(timer)
     }
+    // A run that ended within its budget lets go of its lease before it says it is done, so the next run can start
+    // at once (it was let go of afterwards, and a run started right after could find it still held and skip).
+    if (result !== 'error.timeout') await released
   }
   await svc.audit.record({
     action: job.action, result, resource: `job:${job.name}`, params: output, duration_ms: performance.now() - t0,

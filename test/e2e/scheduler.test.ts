@@ -55,6 +55,21 @@ test('a job past its budget is recorded as error.timeout without waiting for it,
   assert.deepEqual(rows.map((x) => x.result).sort(), ['error.timeout', 'skipped'])
 })
 
+test('a run that ended has let go of its lease when it returns: the next run starts at once, even with a slow store', async () => {
+  // The store takes its time letting go of a lease (a busy database): a run started right after the last one ended
+  // used to find the lease still held and skip.
+  const locks = s.svc.store.locks
+  const slowStore = { ...s.svc.store, locks: { ...locks, release: async (key: string, holder: string) => {
+    await new Promise((r) => setTimeout(r, 40))
+    return locks.release(key, holder)
+  } } }
+  const svc = { ...s.svc, store: slowStore }
+  const quick: Job = { name: 'quick', action: 'run_quick_test', everyMs: 60_000, budgetMs: 5000, run: async () => ({ done: true }) }
+  const results: string[] = []
+  for (let i = 0; i < 3; i++) results.push((await runJobOnce(svc, quick)).result)
+  assert.deepEqual(results, ['success', 'success', 'success'])
+})
+
 test('a job that throws is recorded with its error and the scheduler carries on', async () => {
   const bad: Job = { name: 'bad', action: 'run_bad_test', everyMs: 60_000, budgetMs: 5000, run: async () => { throw new Error('boom') } }
   const r = await runJobOnce(s.svc, bad)

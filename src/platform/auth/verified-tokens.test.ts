@@ -15,18 +15,22 @@ import type { Actor } from '../../services.ts'
 const dir = tempDir()
 after(() => rmSync(dir, { recursive: true, force: true }))
 
+/** Two workers' services over one DuckDB database, on one adjustable clock: each keeps its own verified credentials. */
+async function twoWorkers(dataDir: string) {
+  const config = configForDataDir(dataDir)
+  await (await openStore(config)).close()
+  const db = await openDuckDb(join(config.stateDir, 'system.duckdb'))
+  after(() => db.close())
+  const clock = new AdjustableClock()
+  return { config, clock, one: { store: storeOver(db), clock, config }, two: { store: storeOver(db), clock, config } }
+}
+
 /**
  * Two workers over one database, each with its own verified-token cache: what one changes, the other sees within
  * AGNES_TOKEN_CACHE_SECONDS, and the one that made the change at once.
  */
 test('a revoked token or a demoted user: refused at once on the worker that made the change, within the cache time on another', async () => {
-  const config = configForDataDir(dir)
-  await (await openStore(config)).close()
-  const db = await openDuckDb(join(config.stateDir, 'system.duckdb'))
-  after(() => db.close())
-  const clock = new AdjustableClock()
-  const one = { store: storeOver(db), clock, config }
-  const two = { store: storeOver(db), clock, config }
+  const { config, clock, one, two } = await twoWorkers(dir)
   assert.equal(config.tokenCacheMs, 5000)
 
   const admin = await createUser(one, {}, { email: 'root@example.com', is_admin: true })
@@ -69,13 +73,7 @@ test('an expired token is refused even while its verification is cached', async 
 })
 
 test('a signed-out browser session: refused at once on the worker that ended it, within the cache time on another', async () => {
-  const config = configForDataDir(tempDir())
-  await (await openStore(config)).close()
-  const db = await openDuckDb(join(config.stateDir, 'system.duckdb'))
-  after(() => db.close())
-  const clock = new AdjustableClock()
-  const one = { store: storeOver(db), clock, config }
-  const two = { store: storeOver(db), clock, config }
+  const { clock, one, two } = await twoWorkers(tempDir())
   const ana = await createUser(one, {}, { email: 'ana@example.com' })
   const { cookie, csrf } = await startWebSession(one.store, ana.id)
   for (const w of [one, two]) assert.equal((await resolveWebSession(w, cookie))?.csrf, csrf)

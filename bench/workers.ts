@@ -14,11 +14,12 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
  * lower half, with `taskset` (util-linux). On 2 cores that is one each, so two workers share one core, and the
  * figure says what a worker costs rather than what a second core would give; null when the machine cannot pin.
  */
-function pinning(): { workers: string; rest: string } | null {
+function pinning(): { workers: string; rest: string; all: string; cores: number } | null {
+  // Read before pinning: once this process is pinned, availableParallelism() counts only its own CPUs.
   const cores = availableParallelism()
   if (cores < 2 || spawnSync('taskset', ['--version']).status !== 0) return null
   const half = Math.floor(cores / 2)
-  return { workers: `${half}-${cores - 1}`, rest: `0-${half - 1}` }
+  return { workers: `${half}-${cores - 1}`, rest: `0-${half - 1}`, all: `0-${cores - 1}`, cores }
 }
 
 /** The real server (bin/agnes → dist/, so build first) with `workers` HTTP workers on a PostgreSQL database. */
@@ -71,7 +72,7 @@ export async function benchWorkers(total = 2000, rounds = 3): Promise<Figure[]> 
         { name: 'PostgreSQL, 2 workers: timeline requests', value: median(b), unit: 'req/s', note: 'same load, same run' },
         {
           name: '2 workers / 1 worker', value: median(b) / median(a), unit: 'ratio',
-          note: pin ? `side by side, rounds alternating; workers on CPUs ${pin.workers}, load generator and PostgreSQL on ${pin.rest} of ${availableParallelism()}` : 'side by side, rounds alternating; not pinned (needs 2+ CPUs and taskset)',
+          note: pin ? `side by side, rounds alternating; workers on CPUs ${pin.workers}, load generator and PostgreSQL on ${pin.rest} of ${pin.cores}` : 'side by side, rounds alternating; not pinned (needs 2+ CPUs and taskset)',
         },
       ]
     } finally {
@@ -81,6 +82,6 @@ export async function benchWorkers(total = 2000, rounds = 3): Promise<Figure[]> 
   } finally {
     await pg.stop()
     // The suites after this one get every CPU again.
-    if (pin) spawnSync('taskset', ['-a', '-p', '-c', `0-${availableParallelism() - 1}`, String(process.pid)])
+    if (pin) spawnSync('taskset', ['-a', '-p', '-c', pin.all, String(process.pid)])
   }
 }

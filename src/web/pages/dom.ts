@@ -1,6 +1,6 @@
 // The helpers every page shares: building elements, the JSON requests, numbers and the URL-held filters. No framework.
 // Values are inserted with textContent / createElement, never as HTML: there is no innerHTML anywhere in the page code.
-import { GET_INIT, readAnswer, takePrefetched } from './prefetch.ts'
+import { GET_INIT, takePrefetched } from './prefetch.ts'
 
 /** What el() and svg() accept as children: nodes, text, and nothing (null, undefined, false), nested in arrays. */
 export type Child = Node | string | number | null | undefined | false | readonly Child[]
@@ -69,14 +69,20 @@ async function request<T>(method: string, path: string, body?: unknown): Promise
     headers['content-type'] = 'application/json'
     init.body = JSON.stringify(body ?? {})
   }
-  const { status, ok, body: out } = await ((method === 'GET' && takePrefetched(path)) || fetch(path, init).then(readAnswer))
-  if (status === 401) {
+  const res = await ((method === 'GET' && takePrefetched(path)) || fetch(path, init))
+  if (res.status === 401) {
     location.assign('/login?next=' + encodeURIComponent(location.pathname + location.search))
     throw new ApiError('signed out', 401)
   }
-  if (!ok) {
+  let out: unknown = null
+  try {
+    out = await res.json()
+  } catch {
+    out = null
+  }
+  if (!res.ok) {
     const message = (out as { error?: { message?: string } } | null)?.error?.message
-    throw new ApiError(message || `HTTP ${status}`, status, out)
+    throw new ApiError(message || `HTTP ${res.status}`, res.status, out)
   }
   return out as T
 }

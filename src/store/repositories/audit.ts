@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { isConflictError, toJsonColumn } from './json.ts'
+import { retryOnConflict, toJsonColumn } from './json.ts'
 import { chainHash } from './audit-chain.ts'
 
 /** An audit row as the API returns it (CONTRACT section 3). */
@@ -146,16 +146,7 @@ export function auditRepository(db: Db) {
   // (DuckChain). On PostgreSQL the head row's lock orders the workers: a transaction that waited for another's
   // commit fails to serialize (repeatable read) and runs again on the new head.
   let turn: Promise<unknown> = Promise.resolve()
-  const onTheHead = async <T>(fn: (tx: Db) => Promise<T>): Promise<T> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await db.transaction(fn)
-      } catch (e) {
-        if (!isConflictError(e) || attempt >= 100) throw e
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)))
-      }
-    }
-  }
+  const onTheHead = <T>(fn: (tx: Db) => Promise<T>): Promise<T> => retryOnConflict(() => db.transaction(fn), 100)
   /** The head moves to the batch's last row, and the batch is counted, in the batch's own transaction. */
   const moveHead = async (tx: Db, chained: ChainedNewRow[], tally: AuditWriteTally | undefined) => {
     const last = chained[chained.length - 1]

@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { isConflictError, parseJsonColumn, toJsonColumn } from './json.ts'
+import { isConflictError, parseJsonColumn, retryOnConflict, toJsonColumn } from './json.ts'
 
 /** One problem report (`feedback_reports`). */
 export interface FeedbackReportRecord {
@@ -208,23 +208,18 @@ export function feedbackRepository(db: Db) {
     const key = `feedback.rate:${r.reporter_user}`
     // Kept an hour past the report, so purgeExpired does not drop it while reports of the window still race.
     const keep = new Date(Date.parse(r.created_at) + 3_600_000).toISOString()
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await db.run(`INSERT INTO dedup_windows (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, keep])
-        return await db.transaction(async (tx) => {
-          if ((await tx.run(`UPDATE dedup_windows SET expires_at = $2 WHERE key = $1`, [key, keep])) === 0) {
-            throw new Error('Conflict: the rate row was purged meanwhile') // retried like any conflict
-          }
-          const recent = await countByReporterSinceOn(tx, r.reporter_user, sinceIso)
-          if (recent >= limit) return { inserted: false, recent }
-          await insertReportOn(tx, r)
-          return { inserted: true, recent: recent + 1 }
-        })
-      } catch (e) {
-        if (!isConflictError(e) || attempt >= 20) throw e
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt))
-      }
-    }
+    return retryOnConflict(async () => {
+      await db.run(`INSERT INTO dedup_windows (key, expires_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`, [key, keep])
+      return db.transaction(async (tx) => {
+        if ((await tx.run(`UPDATE dedup_windows SET expires_at = $2 WHERE key = $1`, [key, keep])) === 0) {
+          throw new Error('Conflict: the rate row was purged meanwhile') // retried like any conflict
+        }
+        const recent = await countByReporterSinceOn(tx, r.reporter_user, sinceIso)
+        if (recent >= limit) return { inserted: false, recent }
+        await insertReportOn(tx, r)
+        return { inserted: true, recent: recent + 1 }
+      })
+    }, 19)
   }
 
   return {
@@ -503,9 +498,11 @@ export function feedbackRepository(db: Db) {
      * concurrent writer touched the same digest, so no report id is lost. Returns the digest's id.
      */
     async addToDigest(d: { id: string; channel: string; userId: string; chatId: string; reportId: string; dueAt: string; now: string }): Promise<string> {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await db.transaction(async (tx) => {
+      // Racing writers to one open digest conflict on DuckDB: each tries again after a short random wait, so a burst
+      // of reports cannot use up its tries in lockstep (six racers against five instant retries did).
+      return retryOnConflict(
+        () =>
+          db.transaction(async (tx) => {
             const open = await tx.one(
               `SELECT ${NOTIFICATION_COLS} FROM notifications WHERE user_id = $1 AND channel = $2 AND kind = 'digest' AND status = 'pending' ORDER BY created_at LIMIT 1`,
               [d.userId, d.channel],
@@ -524,17 +521,9 @@ export function feedbackRepository(db: Db) {
               [d.id, d.channel, d.userId, d.chatId, toJsonColumn([d.reportId]), d.dueAt, d.now],
             )
             return d.id
-          })
-        } catch (e) {
-          // Racing writers to one open digest conflict on DuckDB: each tries again after a short random wait, so a
-          // burst of reports cannot use up its tries in lockstep (six racers against five instant retries did).
-          if (attempt < 50 && isConflictError(e)) {
-            await new Promise((r) => setTimeout(r, Math.random() * Math.min(20, 1 + attempt * 2)))
-            continue
-          }
-          throw e
-        }
-      }
+          }),
+        50,
+      )
     },
 
     /** Ids of notifications whose time has come (pending ones, and sends whose lease ran out), oldest first. */

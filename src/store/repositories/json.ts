@@ -23,3 +23,23 @@ export function isConflictError(e: unknown): boolean {
   const m = e instanceof Error ? e.message : String(e)
   return /constraint violation|duplicate key|conflict on|could not serialize|Conflict/i.test(m)
 }
+
+/** The longest wait between two tries of a write that conflicted. */
+const MAX_CONFLICT_WAIT_MS = 50
+
+/**
+ * Runs `write` again, up to `retries` more times, while it fails with a write conflict (DuckDB reports two writers of
+ * one row rather than waiting; PostgreSQL a serialization failure). Each retry waits a random few milliseconds, more
+ * with each try and at most MAX_CONFLICT_WAIT_MS, so racing writers do not use up their tries in lockstep. The last
+ * conflict, or any other error, is thrown.
+ */
+export async function retryOnConflict<T>(write: () => Promise<T>, retries: number): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await write()
+    } catch (e) {
+      if (!isConflictError(e) || attempt >= retries) throw e
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(MAX_CONFLICT_WAIT_MS, 2 + 8 * attempt)))
+    }
+  }
+}

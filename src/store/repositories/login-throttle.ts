@@ -1,5 +1,5 @@
 import type { Db } from '../db.ts'
-import { isConflictError } from './json.ts'
+import { isConflictError, retryOnConflict } from './json.ts'
 
 /** How one family of keys is throttled: `free` attempts, then `baseMs` doubling per attempt, never more than `capMs`. */
 export interface ThrottlePolicy {
@@ -20,7 +20,7 @@ export interface ThrottleRecord {
 /**
  * Attempts a conflicting concurrent write may make us retry (DuckDB reports two writers of one key as a conflict).
  * Fifteen parallel guesses on one busy machine used up five, refusing attempts the limit allows; each retry waits a
- * random few ms (at most 50), so the whole is bounded well under a second of waiting per attempt in practice.
+ * random few ms (retryOnConflict: at most 50), so the whole is bounded well under a second of waiting per attempt in practice.
  */
 const CONFLICT_RETRIES = 25
 
@@ -59,20 +59,19 @@ export function loginThrottleRepository(db: Db) {
           blocked_until_ms = CAST($2 AS BIGINT) + ${delaySql(`(${next})`, p)}
         WHERE login_throttle.blocked_until_ms <= CAST($2 AS BIGINT)
         RETURNING failures`
-      for (let i = 0; i <= CONFLICT_RETRIES; i++) {
-        try {
+      try {
+        return await retryOnConflict(async () => {
           const row = await db.one<{ failures: number }>(sql, [key, now, now - int(p.forgetAfterMs, 'forgetAfterMs')])
           if (row) return { allowed: true, attempts: Number(row.failures) }
           const held = await db.one<{ blocked_until_ms: number }>(`SELECT blocked_until_ms FROM login_throttle WHERE key = $1`, [key])
           // Gone already (a success cleared it between the two statements): the next attempt may go ahead.
           return { allowed: false, retryAfterMs: Math.max(Number(held?.blocked_until_ms ?? now) - now, 1) }
-        } catch (e) {
-          if (!isConflictError(e)) throw e
-          await new Promise((r) => setTimeout(r, 2 + Math.random() * Math.min(50, 8 * (i + 1))))
-        }
+        }, CONFLICT_RETRIES)
+      } catch (e) {
+        if (!isConflictError(e)) throw e
+        // Still racing other attempts on this very key: refuse this one rather than let it through uncounted.
+        return { allowed: false, retryAfterMs: 1000 }
       }
-      // Still racing other attempts on this very key: refuse this one rather than let it through uncounted.
-      return { allowed: false, retryAfterMs: 1000 }
     },
     /**
      * Takes back an attempt counted at `attemptMs` that turned out to be a success (an address's count): the
@@ -93,15 +92,9 @@ export function loginThrottleRepository(db: Db) {
      * report a conflict: retried, and if it still conflicts the count is left as it is (the sign-in stands).
      */
     async clear(key: string): Promise<void> {
-      for (let i = 0; i <= CONFLICT_RETRIES; i++) {
-        try {
-          await db.run(`DELETE FROM login_throttle WHERE key = $1`, [key])
-          return
-        } catch (e) {
-          if (!isConflictError(e)) throw e
-          await new Promise((r) => setTimeout(r, 2 + Math.random() * Math.min(50, 8 * (i + 1))))
-        }
-      }
+      await retryOnConflict(() => db.run(`DELETE FROM login_throttle WHERE key = $1`, [key]), CONFLICT_RETRIES).catch((e) => {
+        if (!isConflictError(e)) throw e
+      })
     },
     get: (key: string) =>
       db.one<ThrottleRecord>(`SELECT key, failures, last_attempt_ms, blocked_until_ms FROM login_throttle WHERE key = $1`, [key]),

@@ -5,7 +5,7 @@ import { notFound } from '../../errors.ts'
 import { noteChange } from '../changes/record.ts'
 import { lockout, refuseLastSignIn } from '../users/lockout.ts'
 import { newPersonalToken, sha256Hex, TOKEN_PREFIX } from './secrets.ts'
-import { cachedVerification, forgetVerifiedTokens, rememberVerification, type VerifiedToken } from './verified-tokens.ts'
+import { cachedVerification, forgetVerifiedCredentials, rememberVerification, type VerifiedToken } from './verified-credentials.ts'
 
 /** last_used_at is refreshed at most this often, so a busy token does not cost a write per request. */
 const TOUCH_EVERY_MS = 60_000
@@ -76,7 +76,7 @@ export async function revokeToken(svc: Pick<Services, 'store' | 'clock'>, note: 
   await refuseLastSignIn(svc, actor, t.user_id, { revokeToken: id })
   const now = svc.clock.now().toISOString()
   if (!t.revoked_at) await svc.store.tokens.revoke(id, now)
-  forgetVerifiedTokens(svc.store)
+  forgetVerifiedCredentials(svc.store)
   const after = { ...t, revoked_at: t.revoked_at ?? now }
   await noteChange(svc, note, tokenState(t), tokenState(after))
   return presentToken(after)
@@ -84,7 +84,7 @@ export async function revokeToken(svc: Pick<Services, 'store' | 'clock'>, note: 
 
 /**
  * Resolves a presented bearer token to its user, or null when unknown, revoked or expired. A token verified on this
- * worker in the last AGNES_TOKEN_CACHE_SECONDS is not looked up again (verified-tokens.ts says how revocation stays
+ * worker in the last AGNES_TOKEN_CACHE_SECONDS is not looked up again (verified-credentials.ts says how revocation stays
  * bounded).
  */
 export async function authenticateToken(svc: Pick<Services, 'store' | 'clock' | 'config'>, raw: string): Promise<VerifiedToken | null> {

@@ -1,7 +1,7 @@
 import type { Store, UserRecord } from '../../store/index.ts'
 import type { Services } from '../../services.ts'
 import { newOpaqueSecret, sha256Hex } from './secrets.ts'
-import { cachedVerification, forgetVerification, rememberVerification } from './verified-tokens.ts'
+import { cachedVerification, forgetVerification, rememberVerification } from './verified-credentials.ts'
 
 export const SESSION_COOKIE = 'agnes_session'
 export const SESSION_DAYS = 14
@@ -23,7 +23,7 @@ type FoundSession = NonNullable<Awaited<ReturnType<Store['webSessions']['withUse
 /**
  * The browser session a cookie names, with its user and CSRF token, or null when unknown or expired. A session
  * verified on this worker in the last AGNES_TOKEN_CACHE_SECONDS is not looked up again, as for tokens
- * (verified-tokens.ts says how a sign-out elsewhere stays bounded); its expiry is checked on every request.
+ * (verified-credentials.ts says how a sign-out elsewhere stays bounded); its expiry is checked on every request.
  */
 export async function resolveWebSession(svc: Pick<Services, 'store' | 'clock' | 'config'>, cookie: string): Promise<{ user: UserRecord; csrf: string; idHash: string } | null> {
   if (!cookie || cookie.length > 100) return null

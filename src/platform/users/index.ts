@@ -6,7 +6,7 @@ import { hashPassword } from '../auth/passwords.ts'
 import { noteChange } from '../changes/record.ts'
 import { withLease } from '../leases.ts'
 import { lockout, refuseLastSignIn } from './lockout.ts'
-import { forgetVerifiedTokens } from '../auth/verified-tokens.ts'
+import { forgetVerifiedCredentials } from '../auth/verified-credentials.ts'
 import { ACTIVE_ACTIONS } from '../../activity/usage.ts'
 
 export interface PublicUser {
@@ -137,7 +137,7 @@ export async function updateUser(
   const apply = async () => {
     if (demotes) await refuseLastAdmin(svc, `removing the admin rights of ${before.email}`)
     await svc.store.users.update(id, change, svc.clock.now().toISOString())
-    forgetVerifiedTokens(svc.store)
+    forgetVerifiedCredentials(svc.store)
   }
   await (demotes ? withLease(svc.store, ADMINS_LEASE, apply) : apply())
   const after = (await svc.store.users.byId(id)) ?? before
@@ -158,7 +158,7 @@ export async function deleteUser(svc: Pick<Services, 'store'>, note: AuditNote, 
   const apply = async () => {
     if (before.is_admin) await refuseLastAdmin(svc, `deleting ${before.email}`)
     await svc.store.users.delete(id)
-    forgetVerifiedTokens(svc.store)
+    forgetVerifiedCredentials(svc.store)
   }
   await (before.is_admin ? withLease(svc.store, ADMINS_LEASE, apply) : apply())
   await noteChange(svc, note, state, null)

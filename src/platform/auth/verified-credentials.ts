@@ -21,7 +21,7 @@ const MAX_ENTRIES = 10_000
  * session's are both SHA-256 of a random secret, so they never meet in one map.
  *
  * Bounded staleness, never wrong for longer: a revocation, a sign-out, or a change to a user (admin flag, name,
- * deletion), made on this worker forgets at once (forgetVerification, forgetVerifiedTokens); made on another worker, it
+ * deletion), made on this worker forgets at once (forgetVerification, forgetVerifiedCredentials); made on another worker, it
  * takes effect here within `ttlMs` (AGNES_TOKEN_CACHE_SECONDS, 5 s by default, 0 to turn off). Expiry is checked on
  * every request against the cached expires_at. Kept per store, so two servers in one process (the tests) never share one.
  */
@@ -51,6 +51,6 @@ export function forgetVerification(store: Store, hash: string): void {
 }
 
 /** After a token is revoked or a user changed on this worker: every token and session is verified against the store again. */
-export function forgetVerifiedTokens(store: Store): void {
+export function forgetVerifiedCredentials(store: Store): void {
   byStore.get(store)?.clear()
 }

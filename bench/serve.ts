@@ -4,8 +4,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { freePort } from '../test/support/free-port.ts'
+import { pathWithThisNode } from '../test/support/agnes-bin.ts'
 import { seedAuditRows } from './activity.ts'
 
 export interface Served {
@@ -24,7 +25,7 @@ export async function serveBuild(name: string, repo: string, rows = 0, extraEnv:
   const url = `http://127.0.0.1:${port}`
   const start = async () => {
     // As a user runs it (`agnes serve`): bin/agnes's first line sets the server's memory settings.
-    const child = spawn(join(repo, 'bin', 'agnes'), ['serve'], { env: { ...env, PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter) }, stdio: 'ignore' })
+    const child = spawn(join(repo, 'bin', 'agnes'), ['serve'], { env: { ...env, PATH: pathWithThisNode() }, stdio: 'ignore' })
     for (let i = 0; i < 600; i++) {
       if (await fetch(`${url}/api/health`).then((r) => r.ok, () => false)) return child
       await new Promise((r) => setTimeout(r, 100))

@@ -1,13 +1,13 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { delimiter, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { availableParallelism, tmpdir } from 'node:os'
 import { startPostgres } from '../test/support/postgres.ts'
 import { load } from './load.ts'
 import type { Figure } from './audit.ts'
 import { freePort } from '../test/support/free-port.ts'
+import { AGNES_BIN as BIN, pathWithThisNode } from '../test/support/agnes-bin.ts'
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
 
 /**
  * Which CPUs the workers get and which the rest (this process's load generator, PostgreSQL): the upper half and the
@@ -28,7 +28,7 @@ async function serve(workers: number, databaseUrl: string, cpus: string | null) 
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   const child: ChildProcess = spawn(cpus ? 'taskset' : BIN, cpus ? ['-c', cpus, BIN, 'serve'] : ['serve'], {
-    env: { PATH: [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter), AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_DATABASE_URL: databaseUrl, AGNES_WORKERS: String(workers), AGNES_LOG_LEVEL: 'warn', AGNES_SCHEDULER: 'off' },
+    env: { PATH: pathWithThisNode(), AGNES_DATA_DIR: dataDir, AGNES_PORT: String(port), AGNES_DATABASE_URL: databaseUrl, AGNES_WORKERS: String(workers), AGNES_LOG_LEVEL: 'warn', AGNES_SCHEDULER: 'off' },
     stdio: 'ignore',
   })
   for (let i = 0; i < 300 && !(await fetch(`${url}/api/health`).then((r) => r.ok, () => false)); i++) await new Promise((r) => setTimeout(r, 200))

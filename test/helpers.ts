@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { delimiter, dirname, join } from 'node:path'
+import { join } from 'node:path'
 import { readFileSync } from 'node:fs'
 import { spawn } from 'node:child_process'
 import { configForDataDir, type Config } from '../src/config.ts'
 import { startServer, type RunningServer } from '../src/main.ts'
 import { createLogger } from '../src/logger.ts'
+import { AGNES_BIN, pathWithThisNode } from './support/agnes-bin.ts'
 
 export function tempDir(prefix = 'agnes-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix))
@@ -88,7 +89,6 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
   }
 }
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
 
 /**
  * Runs the real command line as a user does, `agnes …` (bin/agnes → dist/, so `npm run build` first; its first line
@@ -96,8 +96,7 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'agnes')
  */
 export function runCli(args: string[], env: Record<string, string> = {}, cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const PATH = [dirname(process.execPath), process.env.PATH].filter(Boolean).join(delimiter)
-    const child = spawn(BIN, args, { cwd, env: { PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(AGNES_BIN, args, { cwd, env: { PATH: pathWithThisNode(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))

@@ -8,8 +8,8 @@ import { startTestServer, call, tempDir, type TestServer } from '../helpers.ts'
 import { settleBackgroundSends } from '../../src/integrations/telegram/index.ts'
 import { confirm, projectFolderNames } from '../../src/cli/commands/report.ts'
 import { PassThrough, Readable } from 'node:stream'
+import { AGNES_BIN as BIN } from '../support/agnes-bin.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real', 'marot__spotter__short.jsonl')
 const SESSION = '55604662-cf2a-4331-851a-ec234028f8ca'
 const PAT = 'agnes_pat_' + 'Qw3_rT-yU8iO'.repeat(4).slice(0, 43)

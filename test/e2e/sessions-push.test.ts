@@ -7,8 +7,8 @@ import { join } from 'node:path'
 import { startTestServer, tempDir, type TestServer } from '../helpers.ts'
 import { progressBar, remoteFilename } from '../../src/cli/commands/sessions-push.ts'
 import { sessionFilenameProblem } from '../../src/platform/uploads/index.ts'
+import { AGNES_BIN as BIN } from '../support/agnes-bin.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 

@@ -9,8 +9,8 @@ import { maskExcerpt, relatedForProcessorEvent, sessionProcessorJobs } from '../
 import { summarizeUsage } from '../../src/sessions/usage.ts'
 import { parseTranscript } from '../../src/sessions/transcript.ts'
 import { FINDING_TYPES } from '../../src/sessions/failure-scan.ts'
+import { AGNES_BIN as BIN } from '../support/agnes-bin.ts'
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'transcripts', 'real')
 const SHORT = 'marot__spotter__short.jsonl'
 const HELLO = 'DRMacIver__claude-reliability__hello-world-script-transcript.jsonl'

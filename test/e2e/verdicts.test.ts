@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { rmSync } from 'node:fs'
-import { join } from 'node:path'
 import { startTestServer, call, tempDir, type TestServer } from '../helpers.ts'
 import { EVENTS_BEFORE_MS } from '../../src/platform/sessions/index.ts'
+import { AGNES_BIN as BIN } from '../support/agnes-bin.ts'
 
 /**
  * Issue 13, verdicts and "findings joined to what the server saw", end to end: confirming and dismissing through the
@@ -13,7 +13,6 @@ import { EVENTS_BEFORE_MS } from '../../src/platform/sessions/index.ts'
  * export as JSON lines, and a failed `agnes query` linked both ways between the finding and the audit row.
  */
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 let s: TestServer
 let admin: { token: string; userId: string }
 let ana: { token: string; userId: string }

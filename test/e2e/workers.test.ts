@@ -9,13 +9,13 @@ import { call, tempDir } from '../helpers.ts'
 import { postgresBinDir, startPostgres, type PgServer } from '../support/postgres.ts'
 import { testEngines } from '../support/stores.ts'
 import { freePort } from '../support/free-port.ts'
+import { AGNES_BIN as BIN } from '../support/agnes-bin.ts'
 
 /**
  * The real server (bin/agnes serve → dist/, so `npm run build` first) with AGNES_WORKERS=2 on a real PostgreSQL:
  * both workers answer, a read through either counts once, the data plane works through the primary, exactly one
  * worker runs the scheduler, and a signal stops everything.
  */
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
 const skip = !testEngines().includes('postgres') ? 'needs PostgreSQL (AGNES_TEST_STORES without postgres, or not installed)' : false
 
 let pg: PgServer

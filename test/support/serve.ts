@@ -1,8 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { join } from 'node:path'
-
-/** The command line users run (`agnes serve`), from the compiled code `npm test` builds first. */
-const BIN = join(import.meta.dirname, '..', '..', 'bin', 'agnes')
+import { AGNES_BIN as BIN } from './agnes-bin.ts'
 
 /**
  * `agnes serve` as its own process (so it can be killed, or outlive a fault), scheduler off. Resolves once it

@@ -6,7 +6,6 @@ import type { AuditRow, Timeline } from '../api.ts'
 import { badge, fmtMs } from './format.ts'
 import { TIMELINE_PAGE, type ActivityPage } from './page.ts'
 
-
 function rowEl(page: ActivityPage, r: AuditRow, fresh: boolean): HTMLElement {
   const id = String(r.id)
   const who = r.user_email || r.user_id || (r.client_kind === 'scheduler' || r.client_kind === 'system' ? 'system' : '—')

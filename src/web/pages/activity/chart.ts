@@ -8,6 +8,7 @@ import { byId, el, fmtInt, getJson } from '../dom.ts'
 import { fmtAbsolute, fmtShort } from '../time.ts'
 import type { Histogram } from '../api.ts'
 import type { ActivityPage } from './page.ts'
+import { drawnRange } from './chart-range.ts'
 
 const CLASSES = [
   { key: 'success', label: 'Success', color: '#1f9d55' },
@@ -19,7 +20,7 @@ type ClassKey = (typeof CLASSES)[number]['key']
 
 let plot: uPlot | null = null
 let current: Histogram | null = null
-/** The x range drawn: the histogram's [since, until] in seconds, so an empty stretch shows as empty. */
+/** The x range drawn (drawnRange): the histogram's [since, until] in whole buckets, so an empty stretch shows as empty. */
 let range: [number, number] = [0, 1]
 
 /** Stacked series, top of the stack first (uPlot paints in order, so each lower band is drawn over the one above). */
@@ -111,7 +112,7 @@ export async function loadChart(page: ActivityPage, gen: number): Promise<void> 
     const h = await getJson<Histogram>(page.apiUrl('histogram'))
     if (gen !== page.state.gen) return
     current = h
-    range = [Date.parse(h.since) / 1000, Date.parse(h.until) / 1000]
+    range = drawnRange(h)
     const data = stacked(h)
     if (plot) plot.setData(data)
     else plot = create(page, box, data)
